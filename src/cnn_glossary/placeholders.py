@@ -1,0 +1,150 @@
+"""Find and render the placeholders a page uses to embed snippet results.
+
+Syntax, anywhere in a page outside code::
+
+    {{ value convolution/output_size:example }}          a value, in the snippet's format
+    {{ value mnist/score:test_accuracy | .2% }}          a value, in a page-chosen format
+    {{ table convolution/output_size:sizes }}            a Markdown table
+    {{ figure convolution/output_size:slide }}           a figure with alt text and caption
+    {{ snippet convolution/output_size }}                the snippet's source, as a code block
+
+``{{ values_index }}`` renders the list of every value embedded on the site. Anything
+else between ``{{`` and ``}}`` is an error, so a typo never reaches a reader.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .publish import format_value
+
+PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
+FORM = re.compile(
+    r"^\s*(?P<kind>value|table|figure|snippet)\s+(?P<sid>[A-Za-z0-9_][\w/-]*)"
+    r"(?::(?P<name>\w+))?\s*(?:\|\s*(?P<fmt>[^|]*?))?\s*$"
+)
+SPECIAL = {"values_index"}
+FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
+INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"']+)["']""")
+
+
+class PlaceholderError(ValueError):
+    def __init__(self, line: int, message: str):
+        self.line = line
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    kind: str  # value, table, figure, snippet, or a SPECIAL name
+    snippet_id: str | None
+    name: str | None
+    fmt: str | None
+    line: int  # 1-based line in the page source
+    start: int
+    end: int
+    text: str
+
+
+def _code_mask(markdown: str) -> list[bool]:
+    """For each line: is it inside a fenced code block (fences included)?"""
+    mask, fence = [], None
+    for line in markdown.splitlines(keepends=True):
+        m = FENCE.match(line)
+        if fence is None and m:
+            fence = m.group(2)[0] * len(m.group(2))
+            mask.append(True)
+        elif fence is not None:
+            mask.append(True)
+            if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
+                fence = None
+        else:
+            mask.append(False)
+    return mask
+
+
+def _inline_code_spans(markdown: str) -> list[tuple[int, int]]:
+    return [m.span() for m in re.finditer(r"(`+)(?:(?!\1).)+?\1", markdown, re.S)]
+
+
+def find(markdown: str) -> list[Placeholder]:
+    """Every placeholder in ``markdown`` outside code, parsed; raises on malformed ones."""
+    mask = _code_mask(markdown)
+    line_starts = [0]
+    for line in markdown.splitlines(keepends=True):
+        line_starts.append(line_starts[-1] + len(line))
+    spans = _inline_code_spans(markdown)
+    found = []
+    for m in PLACEHOLDER.finditer(markdown):
+        line = next(i for i, s in enumerate(line_starts) if s > m.start())  # 1-based
+        if line - 1 < len(mask) and mask[line - 1]:
+            continue
+        if any(a <= m.start() < b for a, b in spans):
+            continue
+        body = m.group(1).strip()
+        if body in SPECIAL:
+            found.append(Placeholder(body, None, None, None, line, m.start(), m.end(), m.group(0)))
+            continue
+        form = FORM.match(m.group(1))
+        if not form:
+            raise PlaceholderError(
+                line,
+                f"unknown placeholder {m.group(0)!r}; expected "
+                "{{ value|table|figure snippet/id:name }}, {{ snippet snippet/id }} or {{ values_index }}",
+            )
+        kind, name = form["kind"], form["name"]
+        if kind == "snippet" and name:
+            raise PlaceholderError(line, f"{m.group(0)!r}: {{{{ snippet ... }}}} takes a snippet id without :name")
+        if kind != "snippet" and not name:
+            raise PlaceholderError(line, f"{m.group(0)!r}: missing ':name' after the snippet id")
+        if form["fmt"] and kind != "value":
+            raise PlaceholderError(line, f"{m.group(0)!r}: only values take a '| format'")
+        found.append(Placeholder(kind, form["sid"], name, form["fmt"], line, m.start(), m.end(), m.group(0)))
+    return found
+
+
+def includes(markdown: str) -> list[tuple[int, str]]:
+    """``(line, path)`` of every ``--8<-- "path"`` include line outside fenced code."""
+    mask = _code_mask(markdown)
+    out = []
+    for i, line in enumerate(markdown.splitlines()):
+        m = INCLUDE.match(line)
+        if m and not mask[i]:
+            out.append((i + 1, m.group(1)))
+    return out
+
+
+def render_table(table: dict) -> str:
+    headers, rows, fmts = table["headers"], table["rows"], table["fmts"]
+    align = {"l": ":--", "r": "--:", "c": ":-:"}
+    lines = [
+        "| " + " | ".join(headers) + " |",
+        "| " + " | ".join(align.get(a, "---") for a in table["align"]) + " |",
+    ]
+    for row in rows:
+        lines.append("| " + " | ".join(format_value(cell, f).replace("|", "\\|") for cell, f in zip(row, fmts)) + " |")
+    return "\n".join(lines)
+
+
+def render_value(value: dict, fmt: str | None) -> str:
+    return format_value(value["value"], fmt if fmt else value["fmt"])
+
+
+def render_figure(fig: dict, url: str) -> str:
+    """A Material-style figure: Markdown image (checked by MkDocs) plus caption."""
+    alt = fig["alt"].replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
+    attrs = ['loading="lazy"']
+    if fig.get("width"):
+        attrs.insert(0, f'width="{fig["width"]}"')
+    return (
+        '<figure class="cg-figure" markdown="span">\n'
+        f"  ![{alt}]({url}){{ {' '.join(attrs)} }}\n"
+        f"  <figcaption>{fig['caption']}</figcaption>\n"
+        "</figure>"
+    )
+
+
+def render_snippet(path: str) -> str:
+    """A code block whose body pymdownx.snippets fills from the snippet file."""
+    return f'```python title="{path}"\n--8<-- "{path}"\n```'

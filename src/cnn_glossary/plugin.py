@@ -1,0 +1,161 @@
+"""MkDocs plugin: a thin adapter from MkDocs events to :mod:`cnn_glossary.pipeline`.
+
+- ``on_config``: set up the pipeline with paths resolved from the config file's folder,
+  and point ``pymdownx.snippets`` there too.
+- ``on_files``: find every placeholder on every page, run the snippets that are stale,
+  and add their figures to the site.
+- ``on_page_markdown``: replace placeholders with values, tables, figures and includes.
+- ``on_serve``: watch the snippets and the package, so an edit re-runs what it affects.
+
+Everything else lives in plain package functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import posixpath
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from . import mathml
+from . import placeholders as ph
+from .pipeline import Pipeline, SnippetError, SnippetResult
+
+log = logging.getLogger("mkdocs.plugins.cnn_glossary")
+FIGURE_URI = "assets/generated"
+
+
+class GlossaryConfig(base.Config):
+    enabled = c.Type(bool, default=True)
+    snippets_dir = c.Type(str, default="snippets")
+    cache_dir = c.Type(str, default=".cache/cnn-glossary")
+    jobs = c.Type(int, default=2)
+    timeout = c.Type(int, default=1800)
+
+
+class GlossaryPlugin(BasePlugin[GlossaryConfig]):
+    def on_config(self, config):
+        if not self.config.enabled:
+            return config
+        self.root = Path(config.config_file_path).resolve().parent
+        self.pipeline = Pipeline(
+            self.root,
+            snippets_dir=self.config.snippets_dir,
+            cache_dir=self.config.cache_dir,
+            jobs=self.config.jobs,
+            timeout=self.config.timeout,
+            log=lambda msg: log.info(msg),
+        )
+        snippets_ext = config.mdx_configs.setdefault("pymdownx.snippets", {})
+        snippets_ext["base_path"] = [str(self.root)]
+        snippets_ext["check_paths"] = True
+        self.results: dict[str, SnippetResult] = {}
+        self.uses: dict[str, list[ph.Placeholder]] = {}
+        return config
+
+    def on_files(self, files: Files, config):
+        if not self.config.enabled:
+            return files
+        needed: dict[str, list[str]] = {}
+        for file in files.documentation_pages():
+            where = file.src_uri
+            try:
+                found = ph.find(file.content_string)
+            except ph.PlaceholderError as exc:
+                raise PluginError(f"docs/{where}:{exc.line}: {exc}") from None
+            self.uses[where] = found
+            for p in found:
+                if p.snippet_id:
+                    needed.setdefault(p.snippet_id, []).append(f"docs/{where}:{p.line}")
+        for sid, pages in needed.items():
+            if not self.pipeline.snippet_path(sid).is_file():
+                raise PluginError(
+                    f"{pages[0]}: no snippet '{sid}' (looked for "
+                    f"{self.pipeline.snippet_path(sid).relative_to(self.root)})"
+                )
+        try:
+            self.results = self.pipeline.ensure(needed)
+        except SnippetError as exc:
+            rel = exc.path.relative_to(self.root)
+            where = f"{rel}:{exc.line}" if exc.line else str(rel)
+            sid = exc.path.relative_to(self.pipeline.snippets_dir).with_suffix("").as_posix()
+            raise PluginError(
+                f"snippet {where} failed: {exc.summary}\n"
+                f"  used by {', '.join(needed.get(sid, []))}\n"
+                f"  run it alone to debug: python {rel}\n\n{exc.details}"
+            ) from None
+        for res in self.results.values():
+            for name in res.figures:
+                uri = f"{FIGURE_URI}/{res.figures[name]['file']}"
+                if files.get_file_from_path(uri) is None:
+                    files.append(File.generated(config, uri, abs_src_path=str(res.figure_path(name))))
+        return files
+
+    def on_page_markdown(self, markdown: str, page, config, files):
+        if not self.config.enabled:
+            return markdown
+        src = page.file.src_uri
+        for line, path in ph.includes(markdown):
+            if not (self.root / path).is_file():
+                raise PluginError(f"docs/{src}:{line}: the include '{path}' does not exist")
+        found = ph.find(markdown)
+        out, pos = [], 0
+        for p in found:
+            out.append(markdown[pos : p.start])
+            out.append(self._render(p, src))
+            pos = p.end
+        out.append(markdown[pos:])
+        return "".join(out)
+
+    def _render(self, p: ph.Placeholder, src: str) -> str:
+        where = f"docs/{src}:{p.line}"
+        if p.kind == "values_index":
+            return self._values_index(src)
+        res = self.results[p.snippet_id]
+        rel = res.path.relative_to(self.root).as_posix()
+        if p.kind == "snippet":
+            return ph.render_snippet(rel)
+        pool = {"value": res.values, "table": res.tables, "figure": res.figures}[p.kind]
+        if p.name not in pool:
+            have = ", ".join(sorted(pool)) or "none"
+            raise PluginError(
+                f"{where}: {p.text} names a {p.kind} that {rel} never publishes ({p.kind}s it publishes: {have})"
+            )
+        if p.kind == "value":
+            try:
+                return ph.render_value(pool[p.name], p.fmt)
+            except (ValueError, TypeError) as exc:
+                raise PluginError(f"{where}: {p.text}: cannot format: {exc}") from None
+        if p.kind == "table":
+            return ph.render_table(pool[p.name])
+        uri = f"{FIGURE_URI}/{pool[p.name]['file']}"
+        return ph.render_figure(pool[p.name], posixpath.relpath(uri, posixpath.dirname(src) or "."))
+
+    def _values_index(self, src: str) -> str:
+        rows = ["| Page | Value | Shown as | Snippet |", "| :-- | :-- | --: | :-- |"]
+        for page in sorted(self.uses):
+            for p in self.uses[page]:
+                if p.kind != "value":
+                    continue
+                res = self.results[p.snippet_id]
+                rel = res.path.relative_to(self.root).as_posix()
+                link = posixpath.relpath(page, posixpath.dirname(src) or ".")
+                shown = ph.render_value(res.values[p.name], p.fmt) if p.name in res.values else "?"
+                rows.append(f"| [{page}]({link}) | `{p.snippet_id}:{p.name}` | {shown} | `{rel}` |")
+        return "\n".join(rows)
+
+    def on_page_content(self, html: str, page, config, files):
+        if not self.config.enabled:
+            return html
+        return mathml.render(html)
+
+    def on_serve(self, server, config, builder):
+        if self.config.enabled:
+            server.watch(str(self.pipeline.snippets_dir))
+            server.watch(str(Path(__file__).resolve().parent))
+        return server

@@ -1,0 +1,119 @@
+"""Run one snippet in a fresh process and report what it published and what it read.
+
+Used by :mod:`cnn_glossary.pipeline` as ``python -m cnn_glossary.runner ROOT SNIPPET OUT FIGDIR``.
+It writes a JSON report to OUT: the published values, tables and figures (figure files
+go to FIGDIR, named by content hash), and every file the run depended on: the snippet,
+the package modules it imported, and the files it opened for reading under the project
+folder or the data cache. On an exception the report holds the traceback and the line
+of the snippet that led to it, and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import runpy
+import sys
+import time
+import traceback
+from pathlib import Path
+
+
+def _is_under(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def main(argv: list[str]) -> int:
+    root, snippet, out, figdir = (Path(a).resolve() for a in argv)
+    os.chdir(root)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    import cnn_glossary
+    from cnn_glossary import publish
+    from cnn_glossary.data import data_home
+
+    package_dir = Path(cnn_glossary.__file__).resolve().parent
+    watched = [root, data_home().resolve()]
+    ignored = [root / ".venv", root / ".git", root / ".cache", root / "site", Path(sys.prefix).resolve()]
+    opened: set[Path] = set()
+
+    def audit(event: str, args: tuple) -> None:
+        if event != "open" or not args or not isinstance(args[0], (str, os.PathLike)):
+            return
+        mode = args[1] if len(args) > 1 and isinstance(args[1], str) else "r"
+        if any(ch in mode for ch in "wax+"):
+            return
+        path = Path(os.path.abspath(args[0]))
+        if any(_is_under(path, w) for w in watched) and not any(_is_under(path, i) for i in ignored):
+            opened.add(path)
+
+    sys.addaudithook(audit)
+    collector = publish.Collector()
+    publish.set_collector(collector)
+    sys.path.insert(0, str(snippet.parent))
+    start = time.perf_counter()
+    report: dict = {}
+    status = 0
+    try:
+        runpy.run_path(str(snippet), run_name="__main__")
+    except BaseException as exc:  # noqa: BLE001 - reported to the build, which fails
+        status = 1
+        frames = traceback.extract_tb(exc.__traceback__)
+        lines = [f.lineno for f in frames if Path(f.filename).resolve() == snippet]
+        report["error"] = {
+            "type": type(exc).__name__,
+            "message": str(exc),
+            "line": lines[-1] if lines else None,
+            "traceback": "".join(traceback.format_exception(exc)),
+        }
+    report["seconds"] = time.perf_counter() - start
+
+    if status == 0:
+        modules = {
+            Path(m.__file__).resolve()
+            for m in list(sys.modules.values())
+            if getattr(m, "__file__", None) and _is_under(Path(m.__file__).resolve(), package_dir)
+        }
+        deps = sorted({snippet} | modules | {p for p in opened if p.is_file()})
+        report["deps"] = [file_record(p) for p in deps]
+        report.update(collector.as_json())
+        figdir.mkdir(parents=True, exist_ok=True)
+        figures = {}
+        for name, fig in collector.figures.items():
+            digest = hashlib.sha256(fig.data).hexdigest()[:20]
+            filename = f"{digest}.{fig.format}"
+            target = figdir / filename
+            if not target.exists():
+                tmp = figdir / f".{filename}.{os.getpid()}.tmp"
+                tmp.write_bytes(fig.data)
+                os.replace(tmp, target)
+            figures[name] = {
+                "file": filename,
+                "format": fig.format,
+                "alt": fig.alt,
+                "caption": fig.caption,
+                "width": fig.width,
+                "bytes": len(fig.data),
+            }
+        report["figures"] = figures
+
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(json.dumps(report, indent=1, sort_keys=True))
+    os.replace(tmp, out)
+    return status
+
+
+def file_record(path: Path) -> dict:
+    stat = path.stat()
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"path": str(path), "sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
