@@ -14,6 +14,7 @@ else between ``{{`` and ``}}`` is an error, so a typo never reaches a reader.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -105,12 +106,12 @@ def find(markdown: str) -> list[Placeholder]:
 
 
 def includes(markdown: str) -> list[tuple[int, str]]:
-    """``(line, path)`` of every ``--8<-- "path"`` include line outside fenced code."""
-    mask = _code_mask(markdown)
+    """``(line, path)`` of every ``--8<-- "path"`` include line (pymdownx.snippets reads
+    them inside code fences too, which is where they usually are)."""
     out = []
     for i, line in enumerate(markdown.splitlines()):
         m = INCLUDE.match(line)
-        if m and not mask[i]:
+        if m:
             out.append((i + 1, m.group(1)))
     return out
 
@@ -132,15 +133,16 @@ def render_value(value: dict, fmt: str | None) -> str:
 
 
 def render_figure(fig: dict, url: str) -> str:
-    """A Material-style figure: Markdown image (checked by MkDocs) plus caption."""
-    alt = fig["alt"].replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("\n", " ")
-    attrs = ['loading="lazy"']
-    if fig.get("width"):
-        attrs.insert(0, f'width="{fig["width"]}"')
+    """A figure with alt text and caption; ``url`` is relative to the rendered page."""
+
+    def attr(text: str) -> str:
+        return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace("\n", " ")
+
+    width = f' width="{fig["width"]}"' if fig.get("width") else ""
     return (
-        '<figure class="cg-figure" markdown="span">\n'
-        f"  ![{alt}]({url}){{ {' '.join(attrs)} }}\n"
-        f"  <figcaption>{fig['caption']}</figcaption>\n"
+        '<figure class="cg-figure">\n'
+        f'<img src="{url}" alt="{attr(fig["alt"])}"{width} loading="lazy">\n'
+        f'<figcaption>{html.escape(fig["caption"], quote=False)}</figcaption>\n'
         "</figure>"
     )
 

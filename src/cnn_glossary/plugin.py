@@ -21,6 +21,7 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
 from . import mathml
 from . import placeholders as ph
@@ -107,12 +108,13 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         out, pos = [], 0
         for p in found:
             out.append(markdown[pos : p.start])
-            out.append(self._render(p, src))
+            out.append(self._render(p, page))
             pos = p.end
         out.append(markdown[pos:])
         return "".join(out)
 
-    def _render(self, p: ph.Placeholder, src: str) -> str:
+    def _render(self, p: ph.Placeholder, page) -> str:
+        src = page.file.src_uri
         where = f"docs/{src}:{p.line}"
         if p.kind == "values_index":
             return self._values_index(src)
@@ -134,7 +136,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         if p.kind == "table":
             return ph.render_table(pool[p.name])
         uri = f"{FIGURE_URI}/{pool[p.name]['file']}"
-        return ph.render_figure(pool[p.name], posixpath.relpath(uri, posixpath.dirname(src) or "."))
+        return ph.render_figure(pool[p.name], get_relative_url(uri, page.url))
 
     def _values_index(self, src: str) -> str:
         rows = ["| Page | Value | Shown as | Snippet |", "| :-- | :-- | --: | :-- |"]

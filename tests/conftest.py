@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MKDOCS_ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONHASHSEED="0")
+
+TINY_CONFIG = """\
+site_name: Tiny
+use_directory_urls: false
+nav:
+  - Home: index.md
+plugins:
+  - cnn-glossary
+markdown_extensions:
+  - attr_list
+  - md_in_html
+  - pymdownx.arithmatex:
+      generic: true
+  - pymdownx.superfences
+  - pymdownx.snippets:
+      check_paths: true
+"""
+
+
+@dataclass
+class Build:
+    returncode: int
+    log: str
+
+
+class TinySite:
+    """A throwaway MkDocs project that uses the cnn-glossary plugin."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        (root / "docs").mkdir(parents=True)
+        (root / "snippets").mkdir()
+        (root / "mkdocs.yml").write_text(TINY_CONFIG)
+
+    def page(self, text: str, name: str = "index.md") -> None:
+        (self.root / "docs" / name).write_text(textwrap.dedent(text))
+
+    def snippet(self, snippet_id: str, text: str) -> Path:
+        path = self.root / "snippets" / f"{snippet_id}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    def build(self, *args: str, cwd: Path | None = None) -> Build:
+        proc = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "-f", str(self.root / "mkdocs.yml"), *args],
+            cwd=cwd or self.root,
+            env=MKDOCS_ENV,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        return Build(proc.returncode, proc.stdout + proc.stderr)
+
+    def html(self, name: str = "index.html") -> str:
+        return (self.root / "site" / name).read_text()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> TinySite:
+    return TinySite(tmp_path / "tiny")
