@@ -49,6 +49,7 @@ class SnippetResult:
     seconds: float
     ran: bool
     deps: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def figure_path(self, name: str) -> Path:
         return self.figure_dir / self.figures[name]["file"]
@@ -155,6 +156,7 @@ class Pipeline:
             seconds=manifest["seconds"],
             ran=ran,
             deps=manifest["deps"],
+            warnings=manifest.get("warnings", []),
         )
 
     # -- running -----------------------------------------------------------------------
@@ -196,6 +198,7 @@ class Pipeline:
             "values": report["values"],
             "tables": report["tables"],
             "figures": report["figures"],
+            "warnings": report.get("warnings", []),
             "seconds": elapsed,
         }
         _atomic_write(self._manifest_path(snippet_id), json.dumps(manifest, indent=1, sort_keys=True))

@@ -150,3 +150,20 @@ def render_figure(fig: dict, url: str) -> str:
 def render_snippet(path: str) -> str:
     """A code block whose body pymdownx.snippets fills from the snippet file."""
     return f'```python title="{path}"\n--8<-- "{path}"\n```'
+
+
+def render_warnings(messages: list[str]) -> str:
+    """A visible box at the top of a page whose embedded results are questionable."""
+    if not messages:
+        return ""
+    body = "\n\n".join("    " + m.replace("\n", "\n    ") for m in messages)
+    return f'!!! warning "Out-of-date results on this page"\n\n{body}\n\n'
+
+
+def insert_after_title(markdown: str, block: str) -> str:
+    """Insert ``block`` after the page's ``# Title`` line (or at the top if it has none)."""
+    if not block:
+        return markdown
+    m = re.search(r"^# .*\n", markdown, re.M)
+    at = m.end() if m else 0
+    return markdown[:at] + "\n" + block + markdown[at:]

@@ -91,6 +91,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 f"  run it alone to debug: python {rel}\n\n{exc.details}"
             ) from None
         for res in self.results.values():
+            for message in res.warnings:
+                log.warning(f"{res.path.relative_to(self.root)}: {message}")
             for name in res.figures:
                 uri = f"{FIGURE_URI}/{res.figures[name]['file']}"
                 if files.get_file_from_path(uri) is None:
@@ -105,13 +107,14 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             if not (self.root / path).is_file():
                 raise PluginError(f"docs/{src}:{line}: the include '{path}' does not exist")
         found = ph.find(markdown)
+        warnings = sorted({w for p in found if p.snippet_id for w in self.results[p.snippet_id].warnings})
         out, pos = [], 0
         for p in found:
             out.append(markdown[pos : p.start])
             out.append(self._render(p, page))
             pos = p.end
         out.append(markdown[pos:])
-        return "".join(out)
+        return ph.insert_after_title("".join(out), ph.render_warnings(warnings))
 
     def _render(self, p: ph.Placeholder, page) -> str:
         src = page.file.src_uri

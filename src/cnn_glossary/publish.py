@@ -82,6 +82,7 @@ class Collector:
     values: dict[str, dict] = field(default_factory=dict)
     tables: dict[str, dict] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def _claim(self, name: str) -> None:
         if not name.replace("_", "").isalnum():
@@ -90,7 +91,7 @@ class Collector:
             raise PublishError(f"name {name!r} was published twice")
 
     def as_json(self) -> dict:
-        return {"values": self.values, "tables": self.tables}
+        return {"values": self.values, "tables": self.tables, "warnings": self.warnings}
 
 
 _active: Collector | None = None
@@ -150,6 +151,19 @@ def table(
         if plain_rows
         else "l" * len(headers),
     }
+
+
+def warning(message: str) -> None:
+    """Flag the snippet's results as questionable (e.g. computed from a stale artifact).
+
+    The build logs the message as a warning, so ``mkdocs build --strict`` fails, and every
+    page that embeds this snippet's results shows it in a visible box.
+    """
+    c = _collector()
+    if c is None:
+        print(f"WARNING: {message}")
+        return
+    c.warnings.append(message)
 
 
 def _figure_bytes(fig: Any, fmt: str) -> bytes:

@@ -1,0 +1,1 @@
+../src/cnn_glossary/train.py

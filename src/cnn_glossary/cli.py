@@ -1,0 +1,124 @@
+"""``cnn-glossary``: train the MNIST model, or check that the committed result reproduces."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+
+TOLERANCE_PP = 0.1  # percentage points
+
+
+def build_result(model, history: dict, test, loss: float, accuracy: float, predicted, config: dict,
+                 seconds: float) -> dict:
+    import numpy as np
+
+    from . import results
+
+    y_true = np.asarray(test[1])
+    y_pred = predicted.argmax(axis=1)
+    confusion = np.zeros((10, 10), dtype=int)
+    np.add.at(confusion, (y_true, y_pred), 1)
+    wrong = np.flatnonzero(y_pred != y_true)
+    layers = [
+        {
+            "name": layer.name,
+            "type": type(layer).__name__,
+            "output_shape": list(layer.output.shape[1:]),
+            "parameters": int(layer.count_params()),
+        }
+        for layer in model.layers
+    ]
+    return {
+        "test_loss": loss,
+        "test_accuracy": accuracy,
+        "history": history,
+        "confusion_matrix": confusion.tolist(),
+        "misclassified": {
+            "index": wrong.tolist(),
+            "true": y_true[wrong].tolist(),
+            "predicted": y_pred[wrong].tolist(),
+            "confidence": predicted[wrong, y_pred[wrong]].round(4).tolist(),
+        },
+        "parameters": int(model.count_params()),
+        "layers": layers,
+        "seed": config["seed"],
+        "epochs": config["epochs"],
+        "config": config,
+        "wall_seconds": round(seconds, 1),
+        "versions": results.library_versions(),
+        "cpu": results.cpu_name(),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+        "training_hash": results.training_hash(config),
+    }
+
+
+def run_training(seed: int, epochs: int, subset: int | None, out: Path) -> dict:
+    import time
+
+    from . import results, train
+
+    config = {"seed": seed, "epochs": epochs, "subset": subset}
+    print(f"Training {epochs} epochs with seed {seed}" + (f" on {subset} images" if subset else ""), flush=True)
+    start = time.perf_counter()
+    model, history, test, _ = train.train(seed=seed, epochs=epochs, subset=subset,
+                                          verbose=1 if sys.stdout.isatty() else 2)
+    loss, accuracy, predicted = train.evaluate(model, test)
+    seconds = time.perf_counter() - start
+    result = build_result(model, history, test, loss, accuracy, predicted, config, seconds)
+    path = results.write_result(result, model, out)
+    print(f"test loss {loss:.4f}, test accuracy {accuracy:.2%} "
+          f"({result['parameters']:,} parameters, {seconds:.0f} s); wrote {path}")
+    return result
+
+
+def cmd_train(args) -> int:
+    from . import results
+
+    run_training(args.seed, args.epochs, args.subset, Path(args.out) if args.out else results.RESULTS_DIR)
+    return 0
+
+
+def cmd_reproduce(args) -> int:
+    from . import results
+
+    frozen = results.load_result(Path(args.results) if args.results else results.RESULTS_DIR)
+    if frozen.stale:
+        print(f"error: {frozen.stale_message}", file=sys.stderr)
+        return 1
+    config = frozen.data["config"]
+    with tempfile.TemporaryDirectory() as tmp:
+        fresh = run_training(config["seed"], config["epochs"], config.get("subset"), Path(tmp))
+    committed, again = frozen.data["test_accuracy"] * 100, fresh["test_accuracy"] * 100
+    gap = abs(committed - again)
+    print(f"committed test accuracy {committed:.2f} %, reproduced {again:.2f} %: "
+          f"difference {gap:.3f} percentage points (tolerance {TOLERANCE_PP})")
+    if gap > TOLERANCE_PP:
+        print("error: the committed MNIST result did not reproduce", file=sys.stderr)
+        return 1
+    print("reproduced")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from . import train
+
+    parser = argparse.ArgumentParser(prog="cnn-glossary", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_train = sub.add_parser("train", help="train the MNIST model and write results/mnist/")
+    p_train.add_argument("--seed", type=int, default=train.SEED)
+    p_train.add_argument("--epochs", type=int, default=train.EPOCHS)
+    p_train.add_argument("--subset", type=int, default=None, help="train on the first N images only (for tests)")
+    p_train.add_argument("--out", default=None, help="results folder (default: results/mnist)")
+    p_train.set_defaults(func=cmd_train)
+    p_rep = sub.add_parser("reproduce", help="retrain from scratch and compare with the committed result")
+    p_rep.add_argument("--results", default=None)
+    p_rep.set_defaults(func=cmd_reproduce)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""The frozen MNIST training result: write it atomically, read it back, tell when it is stale.
+
+``results/mnist/`` holds ``result.json`` and the trained model ``model-<hash>.keras``. The
+model is written first under a name of its own, then ``result.json`` is replaced in one
+atomic rename, then older model files are removed: an interrupted run leaves the previous
+result whole. ``result.json`` records the hash of the training code and configuration;
+when that no longer matches the code, the result is stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS_DIR = ROOT / "results" / "mnist"
+RETRAIN_COMMAND = "cnn-glossary train  (from a checkout: .venv/bin/cnn-glossary train)"
+REQUIRED_FIELDS = (
+    "test_loss", "test_accuracy", "history", "confusion_matrix", "misclassified", "parameters", "seed",
+    "epochs", "wall_seconds", "versions", "cpu", "date", "training_hash", "model_file", "config", "layers",
+)
+
+
+class StaleResult(RuntimeError):
+    """The frozen result was produced by different training code or configuration."""
+
+
+def training_source() -> bytes:
+    return (Path(__file__).resolve().parent / "train.py").read_bytes()
+
+
+def training_hash(config: dict) -> str:
+    """sha256 of the training script and the run's configuration."""
+    digest = hashlib.sha256(training_source())
+    digest.update(json.dumps(config, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0]}
+    for name in ("tensorflow", "tensorflow-cpu", "keras", "numpy"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def write_result(result: dict, model, folder: Path = RESULTS_DIR) -> Path:
+    """Save ``model`` and ``result`` into ``folder`` so that a reader never sees half of it."""
+    missing = [f for f in REQUIRED_FIELDS if f not in result and f != "model_file"]
+    if missing:
+        raise ValueError(f"result lacks {', '.join(missing)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder, prefix=".model-") as tmp:
+        staged = Path(tmp) / "model.keras"
+        model.save(staged)
+        data = staged.read_bytes()
+    name = f"model-{hashlib.sha256(data).hexdigest()[:12]}.keras"
+    _atomic_bytes(folder / name, data)
+    result = dict(result, model_file=name, model_sha256=hashlib.sha256(data).hexdigest())
+    _atomic_bytes(folder / "result.json", (json.dumps(result, indent=1, sort_keys=True) + "\n").encode())
+    for old in folder.glob("model-*.keras"):
+        if old.name != name:
+            old.unlink()
+    return folder / "result.json"
+
+
+@dataclass
+class FrozenResult:
+    data: dict
+    folder: Path
+    current_hash: str
+
+    @property
+    def stale(self) -> bool:
+        return self.data["training_hash"] != self.current_hash
+
+    @property
+    def stale_message(self) -> str:
+        return (
+            f"{self.folder.relative_to(ROOT) if self.folder.is_relative_to(ROOT) else self.folder}/result.json "
+            f"was produced by other training code or settings (hash {self.data['training_hash'][:12]}, "
+            f"the code now hashes to {self.current_hash[:12]}). Retrain with: {RETRAIN_COMMAND}"
+        )
+
+    @property
+    def model_path(self) -> Path:
+        return self.folder / self.data["model_file"]
+
+    def load_model(self):
+        import keras
+
+        from . import train  # noqa: F401 - registers nothing, but keeps the dependency visible
+
+        return keras.saving.load_model(self.model_path, compile=False)
+
+
+def load_result(folder: Path = RESULTS_DIR) -> FrozenResult:
+    """Read the frozen result; raises FileNotFoundError with the command that creates it."""
+    path = folder / "result.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist. Train the model first: {RETRAIN_COMMAND}")
+    data = json.loads(path.read_text())
+    model = folder / data["model_file"]
+    if not model.exists() or hashlib.sha256(model.read_bytes()).hexdigest() != data["model_sha256"]:
+        raise FileNotFoundError(f"{model} is missing or does not match result.json. Retrain: {RETRAIN_COMMAND}")
+    return FrozenResult(data, folder, training_hash(data["config"]))
+
+
+def require_fresh(folder: Path = RESULTS_DIR) -> FrozenResult:
+    result = load_result(folder)
+    if result.stale:
+        raise StaleResult(result.stale_message)
+    return result
+
+
+def for_page(folder: Path = RESULTS_DIR) -> FrozenResult:
+    """The frozen result for a snippet: a stale one is still shown, but flagged.
+
+    The flag becomes a build warning (``mkdocs build --strict`` fails, naming the retrain
+    command) and a visible box on every page that embeds the snippet's results.
+    """
+    from . import publish
+
+    result = load_result(folder)
+    if result.stale:
+        publish.warning(result.stale_message)
+    return result

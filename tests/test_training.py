@@ -1,0 +1,108 @@
+"""The training path on a small subset: shapes, learning, the results file, staleness, atomic writes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnn_glossary import cli, results
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory) -> tuple[dict, Path]:
+    out = tmp_path_factory.mktemp("results")
+    result = cli.run_training(seed=3, epochs=2, subset=3000, out=out)
+    return result, out
+
+
+def test_every_field_is_written(small_run):
+    result, out = small_run
+    data = json.loads((out / "result.json").read_text())
+    for field in results.REQUIRED_FIELDS:
+        assert field in data, field
+    assert (out / data["model_file"]).is_file()
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        assert len(data["history"][key]) == 2
+    assert data["config"] == {"seed": 3, "epochs": 2, "subset": 3000}
+
+
+def test_loss_goes_down_and_the_model_learns(small_run):
+    result, _ = small_run
+    assert result["history"]["loss"][1] < result["history"]["loss"][0]
+    assert result["test_accuracy"] > 0.5  # chance is 0.1
+
+
+def test_shapes_and_counts_are_consistent(small_run):
+    result, out = small_run
+    model = results.load_result(out).load_model()
+    assert model.output_shape == (None, 10)
+    assert model.count_params() == result["parameters"] == sum(l["parameters"] for l in result["layers"])
+    cm = np.array(result["confusion_matrix"])
+    assert cm.shape == (10, 10) and cm.sum() == 10000
+    assert np.trace(cm) / 10000 == pytest.approx(result["test_accuracy"], abs=1e-6)
+    assert len(result["misclassified"]["index"]) == 10000 - np.trace(cm)
+
+
+def test_model_budget():
+    import keras
+
+    from cnn_glossary import train
+
+    assert train.build_model(keras).count_params() <= 20_000
+
+
+def test_stale_when_code_or_settings_change(small_run, monkeypatch):
+    _, out = small_run
+    assert not results.load_result(out).stale
+    monkeypatch.setattr(results, "training_source", lambda: b"# edited training code\n")
+    frozen = results.load_result(out)
+    assert frozen.stale
+    assert "cnn-glossary train" in frozen.stale_message
+    with pytest.raises(results.StaleResult):
+        results.require_fresh(out)
+
+
+def test_interrupted_write_leaves_previous_result_intact(small_run, tmp_path):
+    _, out = small_run
+    folder = tmp_path / "copy"
+    shutil.copytree(out, folder)
+    before = (folder / "result.json").read_bytes()
+    data = json.loads(before)
+
+    class DiesWhileSaving:
+        def save(self, path):
+            Path(path).write_bytes(b"half a model")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        results.write_result(data, DiesWhileSaving(), folder)
+    assert (folder / "result.json").read_bytes() == before
+    assert results.load_result(folder).load_model() is not None
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+def test_strict_build_fails_on_a_stale_result(small_run, site):
+    _, out = small_run
+    stale = site.root / "frozen"
+    shutil.copytree(out, stale)
+    data = json.loads((stale / "result.json").read_text())
+    data["training_hash"] = "0" * 64  # as if produced by other code
+    (stale / "result.json").write_text(json.dumps(data))
+    site.snippet(
+        "score",
+        "from pathlib import Path\nfrom cnn_glossary import publish, results\n"
+        'r = results.for_page(Path("frozen"))\n'
+        'publish.value("acc", r.data["test_accuracy"], fmt=".2%")\n',
+    )
+    site.page("# Score\n\nAccuracy {{ value score:acc }}.\n")
+    strict = site.build("--strict")
+    assert strict.returncode != 0
+    assert "Retrain with: cnn-glossary train" in strict.log
+    loose = site.build()
+    assert loose.returncode == 0, loose.log
+    html = site.html()
+    assert "Out-of-date results on this page" in html and "Retrain with" in html
