@@ -366,3 +366,31 @@ def predicted_span(f: LayerField, unit: tuple[int, int], input_size: tuple[int, 
     for (first, last), n in zip(f.span(unit), input_size):
         out.append((int(max(first, 0)), int(min(last, n - 1))))
     return tuple(out)
+
+
+def effective_field(model, images, layer_name: str, unit: tuple[int, int], channels=None):
+    """Mean |gradient| of one unit of a *trained* model with respect to the input, over ``images``.
+
+    Unlike :func:`gradient_map` this keeps the real weights, activations and max pooling, so it shows the
+    *effective* receptive field (Luo et al., 2016): where, inside the theoretical field, the unit actually
+    looks. ``images`` is (N, H, W) or (N, H, W, C) in the model's input scale; ``channels`` picks the output
+    channel per image (default: the channel with the largest mean activation at that unit).
+    """
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    sub = keras.Model(model.inputs, model.get_layer(layer_name).output)
+    x = np.asarray(images, dtype="float32")
+    if x.ndim == 3:
+        x = x[..., None]
+    x = tf.convert_to_tensor(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = sub(x, training=False)[:, unit[0], unit[1], :]
+        if channels is None:
+            channels = np.full(len(images), int(tf.argmax(tf.reduce_mean(y, axis=0))))
+        picked = tf.gather(y, np.asarray(channels), axis=1, batch_dims=1)
+        total = tf.reduce_sum(picked)
+    g = tape.gradient(total, x).numpy()
+    return np.abs(g).sum(axis=-1).mean(axis=0)
