@@ -33,6 +33,7 @@ def render(page_html: str) -> str:
         math = convert(tex, display="block" if display else "inline")
         math = math.replace("<math ", f'<math aria-label="{html.escape(tex, quote=True)}" ', 1)
         tag = "div" if display else "span"
-        return f'<{tag} class="cg-math">{math}</{tag}>'
+        focus = ' tabindex="0"' if display else ""  # a scrollable formula must be reachable by keyboard
+        return f'<{tag} class="cg-math"{focus}>{math}</{tag}>'
 
     return ARITHMATEX.sub(swap, page_html)
