@@ -1,0 +1,21 @@
+"""One animation per row of the convolution table; every number in the frames comes from TensorFlow."""
+
+from cnn_glossary import publish
+from cnn_glossary.conv_figures import conv_animation
+from cnn_glossary.conv_table import CONV_TABLE, DESCRIPTIONS, EXAMPLE_KERNEL, example_input, row_output
+
+for seed, config in enumerate(CONV_TABLE):
+    x = example_input(config, seed)
+    out = row_output(config, x)  # tf.nn.conv2d, the op behind keras.layers.Conv2D
+    publish.value(f"{config.name}_input", x)
+    publish.value(f"{config.name}_output", out)
+    publish.value(f"{config.name}_output_size", out.shape[0])
+    publish.figure(
+        config.name, conv_animation(config, x, EXAMPLE_KERNEL, out), format="gif",
+        alt=f"Animation: a {config.kernel_size} by {config.kernel_size} kernel slides over a "
+        f"{config.input_size} by {config.input_size} grid of numbers; at each step the window is highlighted "
+        f"and the next cell of the {out.shape[0]} by {out.shape[0]} output fills in with its dot product.",
+        caption=f"{DESCRIPTIONS[config.name].capitalize()}. Input {config.input_size}x{config.input_size}, "
+        f"kernel {config.kernel_size}x{config.kernel_size}, output {out.shape[0]}x{out.shape[0]}.",
+    )
+publish.value("kernel", EXAMPLE_KERNEL)

@@ -1,0 +1,119 @@
+"""Drawing code for the Convolution, Filters and Feature-maps pages (built on figures.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .conv import ConvConfig, visited_inputs
+from .figures import INK, MUTED, conv_step_figure, draw_grid, figure_to_image, gif_bytes, plt
+
+
+def conv_animation(config: ConvConfig, x: np.ndarray, kernel: np.ndarray, out: np.ndarray,
+                   dpi: int = 68) -> bytes:
+    """A GIF with one frame per output cell: the window on the padded input, the kernel, the output so far."""
+    unvisited = ~visited_inputs(config)
+    frames = [
+        figure_to_image(conv_step_figure(config, x, kernel, out, step, unvisited=unvisited), dpi=dpi)
+        for step in range(out.size)
+    ]
+    return gif_bytes(frames, duration_ms=700, last_ms=2500)
+
+
+def multichannel_figure(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, out: np.ndarray):
+    """Two input channels, three filters of two slices each, three output channels."""
+    cin, cout = kernel.shape[2], kernel.shape[3]
+    fig, axes = plt.subplots(cout, 1 + cin + 1, figsize=(7.4, 2.1 * cout),
+                             gridspec_kw={"width_ratios": [x.shape[0] + 1] + [3.4] * cin + [out.shape[0] + 1.5]})
+    for f in range(cout):
+        row = axes[f]
+        if f == 0:
+            draw_grid(row[0], x[:, :, 0], title="input channel 0")
+        elif f == 1:
+            draw_grid(row[0], x[:, :, 1], title="input channel 1")
+        else:
+            row[0].axis("off")
+            row[0].text(0.5, 0.5, f"input\n{x.shape[0]}x{x.shape[1]}x{cin}", ha="center", va="center",
+                        transform=row[0].transAxes, color=MUTED)
+        for c in range(cin):
+            draw_grid(row[1 + c], kernel[:, :, c, f], title=f"kernel[:, :, {c}, {f}]")
+        draw_grid(row[-1], out[:, :, f], title=f"output channel {f}\n(bias {bias[f]:g})")
+    fig.suptitle(f"kernel shape {tuple(kernel.shape)}: each of the {cout} filters has one 3x3 slice per "
+                 f"input channel", fontsize=10, color=INK)
+    fig.tight_layout()
+    return fig
+
+
+def grids_figure(panels: list[tuple[np.ndarray, str]], suptitle: str = "", size: float = 0.42):
+    """Several numbered grids side by side, each with a title."""
+    widths = [p[0].shape[1] for p in panels]
+    height = max(p[0].shape[0] for p in panels)
+    fig, axes = plt.subplots(1, len(panels), figsize=(size * sum(widths) + 0.8 * len(panels), size * height + 1.1),
+                             gridspec_kw={"width_ratios": widths})
+    for ax, (values, title) in zip(np.atleast_1d(axes), panels):
+        draw_grid(ax, values, title=title)
+        top = (height - values.shape[0]) / 2
+        ax.set_ylim(values.shape[0] + top + 0.05, -top - 0.05)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10, color=INK)
+    fig.tight_layout()
+    return fig
+
+
+def image_row_figure(images: list[np.ndarray], titles: list[str], kernels: list[np.ndarray] | None = None,
+                     ncols: int | None = None, cell: float = 1.25, symmetric: bool = True):
+    """Images in a grid (PNG-friendly); with ``kernels``, each image sits under its kernel's numbers.
+
+    Signed images use a diverging grey scale centred on zero (white = 0, dark = positive,
+    hatched-looking light red avoided: sign is also given by the colour bar labels).
+    """
+    n = len(images)
+    ncols = ncols or n
+    nrows_blocks = -(-n // ncols)
+    per_block = 2 if kernels is not None else 1
+    fig, axes = plt.subplots(nrows_blocks * per_block, ncols,
+                             figsize=(cell * ncols, cell * nrows_blocks * per_block + 0.35 * nrows_blocks),
+                             squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for i, (img, title) in enumerate(zip(images, titles)):
+        b, c = divmod(i, ncols)
+        if kernels is not None:
+            draw_grid(axes[b * 2, c], np.round(kernels[i], 2), fontsize=6 if np.abs(kernels[i] % 1).max() else 8)
+            ax = axes[b * 2 + 1, c]
+        else:
+            ax = axes[b, c]
+        lim = float(np.abs(img).max()) or 1.0
+        if symmetric and img.min() < 0:
+            ax.imshow(img, cmap="PuOr_r", vmin=-lim, vmax=lim)
+        else:
+            ax.imshow(img, cmap="gray_r", vmin=0, vmax=lim)
+        ax.set_title(title, fontsize=8, color=INK)
+    fig.tight_layout()
+    return fig
+
+
+def feature_map_figure(maps: np.ndarray, title: str, ncols: int = 8, cell: float = 0.95):
+    """All channels of one layer's output (H, W, C) as small images, each on its own scale."""
+    h, w, c = maps.shape
+    nrows = -(-c // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, cell * nrows + 0.45), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if k >= c:
+            ax.axis("off")
+            continue
+        m = maps[:, :, k]
+        lo, hi = float(m.min()), float(m.max())
+        if lo < 0:  # signed (the classifier's logits): diverging scale centred on zero
+            lim = max(-lo, hi) or 1.0
+            ax.imshow(m, cmap="PuOr_r", vmin=-lim, vmax=lim)
+        else:
+            ax.imshow(m, cmap="magma", vmin=0, vmax=hi or 1.0)
+        ax.set_title(f"{k}", fontsize=7, color=INK, pad=2)
+        for spine in ax.spines.values():
+            spine.set_edgecolor(MUTED)
+            spine.set_linewidth(0.5)
+    fig.suptitle(title, fontsize=9, color=INK)
+    fig.tight_layout(pad=0.3)
+    return fig

@@ -1,0 +1,128 @@
+"""The Convolution page's snippets against independent oracles: a NumPy loop and SciPy."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy.signal import convolve2d, correlate2d
+
+from cnn_glossary import publish
+from cnn_glossary.conv import cross_correlate2d, output_size, visited_inputs
+from cnn_glossary.conv_table import CONV_TABLE, EXAMPLE_KERNEL, by_name, example_input, row_output
+
+from .conftest import ROOT
+
+SNIPPETS = ROOT / "snippets" / "convolution"
+
+
+def scipy_oracle(config, x, kernel):
+    """SciPy's correlate2d on the padded input, then stride by slicing; dilation by a zero-stuffed kernel."""
+    before, after = config.pads
+    k_eff = config.kernel_size + (config.kernel_size - 1) * (config.dilation - 1)
+    dilated = np.zeros((k_eff, k_eff))
+    dilated[:: config.dilation, :: config.dilation] = kernel
+    full = correlate2d(np.pad(x, (before, after)), dilated, mode="valid")
+    return full[:: config.stride, :: config.stride]
+
+
+@pytest.fixture(scope="module")
+def animations():
+    """The snippet's published numbers. Drawing 100 frames is slow, so frames are counted, not drawn,
+    here; test_animation_frames draws one row for real."""
+    import cnn_glossary.conv_figures as conv_figures
+
+    real = conv_figures.conv_animation
+    conv_figures.conv_animation = lambda config, x, kernel, out: f"frames={out.size}".encode()
+    try:
+        return publish.collect(SNIPPETS / "animations.py")
+    finally:
+        conv_figures.conv_animation = real
+
+
+def test_animation_frames():
+    from cnn_glossary.conv_figures import conv_animation
+
+    config = by_name("no_padding_strides_odd")
+    x = example_input(config, 0)
+    out = row_output(config, x)
+    gif = Image.open(io.BytesIO(conv_animation(config, x, EXAMPLE_KERNEL, out)))
+    assert gif.format == "GIF" and gif.n_frames == out.size == 4  # one frame per output cell
+
+
+def test_table_covers_the_required_cases():
+    names = {c.name for c in CONV_TABLE}
+    assert len(names) == len(CONV_TABLE)
+    kinds = {(str(c.padding), c.stride > 1, c.dilation > 1) for c in CONV_TABLE}
+    assert ("0", False, False) in kinds and ("same", False, False) in kinds and ("full", False, False) in kinds
+    assert any(c.stride > 1 for c in CONV_TABLE) and any(c.dilation == 2 for c in CONV_TABLE)
+    # the odd row really leaves real input rows unvisited; its "same" twin does not
+    odd, same = by_name("no_padding_strides_odd"), by_name("same_padding_strides_odd")
+    assert not visited_inputs(odd).all() and visited_inputs(same).all()
+    assert same.pads == (0, 1)
+
+
+@pytest.mark.parametrize("config", CONV_TABLE, ids=lambda c: c.name)
+def test_tensorflow_matches_numpy_loop_and_scipy(config):
+    x = example_input(config, 0)
+    ours = row_output(config, x)
+    assert ours.shape == (config.output_size, config.output_size)
+    assert np.allclose(ours, cross_correlate2d(x, EXAMPLE_KERNEL, config.padding, config.stride, config.dilation))
+    assert np.allclose(ours, scipy_oracle(config, x, EXAMPLE_KERNEL))
+
+
+@pytest.mark.parametrize("seed", range(len(CONV_TABLE)))
+def test_published_frames_numbers(animations, seed):
+    config = CONV_TABLE[seed]
+    x = np.array(animations.values[f"{config.name}_input"]["value"])
+    out = np.array(animations.values[f"{config.name}_output"]["value"])
+    assert np.array_equal(x, example_input(config, seed))
+    assert np.allclose(out, scipy_oracle(config, x, EXAMPLE_KERNEL))
+    assert animations.values[f"{config.name}_output_size"]["value"] == output_size(
+        config.input_size, config.kernel_size, config.padding, config.stride, config.dilation)
+    assert animations.figures[config.name].data == f"frames={out.size}".encode()
+
+
+def test_multichannel_against_loop():
+    c = publish.collect(SNIPPETS / "multichannel.py")
+    v = {k: np.array(d["value"]) for k, d in c.values.items()}
+    assert tuple(v["kernel_shape"]) == (3, 3, 2, 3)
+    x, kernel, out = v["input"], v["kernel"], v["output"]
+    bias = np.zeros(3)
+    bias[0] = v["cell_bias"]
+    # plain loop over every output cell, filter, channel and tap
+    ref = np.zeros((2, 2, 3))
+    for r in range(2):
+        for q in range(2):
+            for f in range(3):
+                for ch in range(2):
+                    for i in range(3):
+                        for j in range(3):
+                            ref[r, q, f] += x[r + i, q + j, ch] * kernel[i, j, ch, f]
+    assert np.allclose(out[:, :, 0], ref[:, :, 0] + v["cell_bias"])
+    # the other channels differ from the loop only by a constant: their bias
+    for f in (1, 2):
+        d = out[:, :, f] - ref[:, :, f]
+        assert np.allclose(d, d.flat[0])
+    per_channel = [correlate2d(x[:, :, ch], kernel[:, :, ch, 0], mode="valid")[0, 0] for ch in range(2)]
+    assert v["cell_channel_0"] == per_channel[0] and v["cell_channel_1"] == per_channel[1]
+    assert v["cell_total"] == per_channel[0] + per_channel[1] + v["cell_bias"] == out[0, 0, 0]
+    assert v["parameters"] == 3 * 3 * 2 * 3 + 3
+
+
+def test_flip_against_scipy():
+    c = publish.collect(SNIPPETS / "flip.py")
+    v = {k: np.array(d["value"]) for k, d in c.values.items()}
+    x = v["input"]
+    assert np.allclose(v["layer_output"], correlate2d(x, EXAMPLE_KERNEL, mode="valid"))
+    assert np.allclose(v["layer_output"], convolve2d(x, EXAMPLE_KERNEL[::-1, ::-1], mode="valid"))
+    assert np.allclose(v["true_convolution"], convolve2d(x, EXAMPLE_KERNEL, mode="valid"))
+    assert v["max_difference_flipped"] == 0
+    assert v["max_difference_same_kernel"] == np.abs(
+        correlate2d(x, EXAMPLE_KERNEL, mode="valid") - convolve2d(x, EXAMPLE_KERNEL, mode="valid")).max() > 0
