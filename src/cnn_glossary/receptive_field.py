@@ -390,7 +390,7 @@ def effective_field(model, images, layer_name: str, unit: tuple[int, int], chann
         y = sub(x, training=False)[:, unit[0], unit[1], :]
         if channels is None:
             channels = np.full(len(images), int(tf.argmax(tf.reduce_mean(y, axis=0))))
-        picked = tf.gather(y, np.asarray(channels), axis=1, batch_dims=1)
+        picked = tf.gather(y, np.asarray(channels, dtype="int64")[:, None], axis=1, batch_dims=1)
         total = tf.reduce_sum(picked)
     g = tape.gradient(total, x).numpy()
     return np.abs(g).sum(axis=-1).mean(axis=0)

@@ -1,0 +1,24 @@
+"""Receptive field of the last feature layer of well-known architectures (built with weights=None)."""
+
+import keras
+
+from cnn_glossary import publish
+from cnn_glossary.receptive_field import receptive_fields
+
+INPUT_SIZE = 224
+MODELS = {
+    "VGG16": keras.applications.VGG16,
+    "ResNet50": keras.applications.ResNet50,
+    "MobileNetV2": keras.applications.MobileNetV2,
+}
+rows = []
+for name, build in MODELS.items():
+    model = build(weights=None, include_top=False, input_shape=(INPUT_SIZE, INPUT_SIZE, 3))
+    report = receptive_fields(model)
+    last = [f for f in report if not f.is_global][-1]
+    misaligned = sum(f.misaligned for f in report)
+    rows.append((name, last.name, last.rows.size, last.rows.jump, int(last.rows.start), misaligned))
+    publish.value(f"{name.lower()}_size", last.rows.size)
+publish.value("input_size", INPUT_SIZE)
+publish.table("architectures", rows, headers=["model", "last feature layer", "field size", "jump",
+                                              "start of unit 0", "misaligned merges"])

@@ -1,0 +1,129 @@
+"""Figures for the Receptive Field, 1x1 Convolution and 3x3 Convolution pages.
+
+Same look as :mod:`cnn_glossary.figures`: white card, Okabe-Ito colours, and meaning carried by line
+style, markers, hatching and labels as well as colour.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .figures import INK, LINESTYLES, MUTED, PALETTE, plt  # noqa: F401 - importing figures sets the style
+from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
+
+MARKERS = ["o", "s", "^", "D", "v", "P"]
+
+
+def growth_figure(series: dict[str, list[int]]):
+    """Receptive-field size against layer number, one line per network (log scale)."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for i, (label, sizes) in enumerate(series.items()):
+        ax.plot(range(len(sizes)), sizes, color=PALETTE[i], linestyle=LINESTYLES[i], marker=MARKERS[i],
+                ms=4, label=label)
+        ax.annotate(str(sizes[-1]), (len(sizes) - 1, sizes[-1]), textcoords="offset points", xytext=(5, 0),
+                    va="center", fontsize=8, color=INK)
+    ax.set_yscale("log", base=2)
+    ax.set_xlabel("layer (0 = input)")
+    ax.set_ylabel("receptive-field size (pixels, log scale)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def erf_figure(erf: np.ndarray, theoretical: tuple[tuple[int, int], tuple[int, int]], digit: np.ndarray):
+    """A digit with the unit's theoretical field, the mean |gradient| map, and its profile through the centre."""
+    (r0, r1), (c0, c1) = theoretical
+    fig, axes = plt.subplots(1, 3, figsize=(9.6, 3.3), gridspec_kw={"width_ratios": [1, 1, 1.3]})
+    for ax, img, title, cmap in ((axes[0], digit, "a test digit", "gray_r"),
+                                 (axes[1], erf / erf.max(), "mean |gradient| (effective field)", "magma_r")):
+        ax.imshow(img, cmap=cmap, vmin=0)
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0 + 1, r1 - r0 + 1, fill=False, edgecolor=PALETTE[0],
+                               lw=1.8, linestyle="--"))
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    centre_row = (r0 + r1) // 2
+    profile = erf[centre_row] / erf.max()
+    ax = axes[2]
+    ax.bar(range(len(profile)), profile, color=PALETTE[2], edgecolor=INK, lw=0.4, hatch="//",
+           label=f"|gradient| along row {centre_row}")
+    ax.axvspan(c0 - 0.5, c1 + 0.5, facecolor="none", edgecolor=PALETTE[0], linestyle="--", lw=1.5,
+               label="theoretical field")
+    ax.set_xlabel("input column")
+    ax.set_ylabel("relative |gradient|")
+    ax.set_ylim(0, 1.35)
+    ax.legend(fontsize=7, loc="upper center", ncols=1)
+    fig.tight_layout()
+    return fig
+
+
+def stacked_fields_figure(maps: dict[str, np.ndarray]):
+    """Gradient maps (non-zero pixels) of one output unit for several stacks, side by side."""
+    fig, axes = plt.subplots(1, len(maps), figsize=(2.3 * len(maps), 2.6))
+    for ax, (title, grad) in zip(np.atleast_1d(axes), maps.items()):
+        n = grad.shape[0]
+        ax.imshow(grad > 0, cmap="Blues", vmin=0, vmax=1.6)
+        rows, cols = np.nonzero(grad > 0)
+        ax.add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), cols.ptp() + 1, rows.ptp() + 1, fill=False,
+                               edgecolor=INK, lw=1.6, hatch="..."))
+        ax.set_xticks(np.arange(-0.5, n, 1), minor=True)
+        ax.set_yticks(np.arange(-0.5, n, 1), minor=True)
+        ax.grid(which="minor", color=MUTED, lw=0.3)
+        ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+        ax.set_title(f"{title}\nfield {rows.ptp() + 1}x{cols.ptp() + 1}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def pointwise_figure(x: np.ndarray, w: np.ndarray, y: np.ndarray, pixel: tuple[int, int]):
+    """A 1x1 convolution: channels_in maps in, channels_out maps out, one pixel's channel vector mixed."""
+    cin, cout = w.shape
+    fig = plt.figure(figsize=(8.2, 3.4))
+    gs = fig.add_gridspec(max(cin, cout), 3, width_ratios=[1, 1.3, 1])
+    r, c = pixel
+    for i in range(cin):
+        ax = fig.add_subplot(gs[i, 0])
+        ax.imshow(x[:, :, i], cmap="Greys", vmin=x.min(), vmax=x.max())
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=PALETTE[1], lw=2))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_ylabel(f"in {i}", fontsize=8, rotation=0, labelpad=14)
+    for j in range(cout):
+        ax = fig.add_subplot(gs[j, 2])
+        ax.imshow(y[:, :, j], cmap="Greys", vmin=y.min(), vmax=y.max())
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor=PALETTE[1], lw=2))
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.yaxis.set_label_position("right")
+        ax.set_ylabel(f"out {j}", fontsize=8, rotation=0, labelpad=16)
+    ax = fig.add_subplot(gs[:, 1])
+    ax.imshow(w.T, cmap="PuOr", vmin=-np.abs(w).max(), vmax=np.abs(w).max())
+    for i in range(cin):
+        for j in range(cout):
+            ax.text(i, j, f"{w[i, j]:.1f}", ha="center", va="center", fontsize=8)
+    ax.set_xticks(range(cin), [f"in {i}" for i in range(cin)], fontsize=8)
+    ax.set_yticks(range(cout), [f"out {j}" for j in range(cout)], fontsize=8)
+    ax.set_title(f"1x1 kernel = {cin}x{cout} weight matrix\nshared by every pixel", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def residual_curve_figure(widths: list[int], residuals: dict[str, list[float]]):
+    """Relative residual of the best fit of a 5x5 kernel by two linear 3x3 layers, against the middle width."""
+    fig, ax = plt.subplots(figsize=(5.6, 3.2))
+    for i, (label, values) in enumerate(residuals.items()):
+        ax.plot(widths, np.maximum(values, 1e-16), color=PALETTE[i], linestyle=LINESTYLES[i], marker=MARKERS[i],
+                label=label)
+    ax.set_yscale("log")
+    ax.set_xticks(widths)
+    ax.set_xlabel("channels in the middle layer (channels_mid)")
+    ax.set_ylabel("relative residual (log scale)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+__all__ = ["growth_figure", "erf_figure", "stacked_fields_figure", "pointwise_figure", "residual_curve_figure",
+           "FancyArrowPatch"]

@@ -1,0 +1,245 @@
+"""The receptive-field calculator against the gradient of one unit with respect to the input.
+
+Oracle: the architecture is cloned as a positive linear map in float64 (activations removed, max pooling
+replaced by average pooling of the same geometry because a max-pooling gradient reaches only one pixel per
+window, positive kernels); the input pixels with a non-zero gradient of one output unit are then exactly
+that unit's receptive field, clipped to the input.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnn_glossary import publish
+from cnn_glossary import receptive_field as rf
+
+from .conftest import ROOT
+
+keras = pytest.importorskip("keras")
+L = keras.layers
+
+
+def check_layers(model, names=None, units=None):
+    """Compare calculator and gradient for the named layers (default: every spatial layer)."""
+    report = rf.by_name(rf.receptive_fields(model))
+    clone = rf.linear_positive_clone(model)
+    input_size = tuple(model.inputs[0].shape[1:3])
+    names = names or [n for n, f in report.items() if f.kind != "Input" and not f.is_global]
+    checked = 0
+    for name in names:
+        f = report[name]
+        for unit in units or [(f.output_size[0] // 2, f.output_size[1] // 2)]:
+            grad = rf.gradient_map(clone, name, unit)
+            assert grad.max() > 0, name
+            assert rf.measured_span(grad) == rf.predicted_span(f, unit, input_size), (name, unit, f)
+            # the measured field is a solid rectangle: every pixel in it has a non-zero gradient
+            (r0, r1), (c0, c1) = rf.measured_span(grad)
+            assert (grad[r0:r1 + 1, c0:c1 + 1] > 0).all(), name
+            checked += 1
+    return checked
+
+
+def test_closed_form_and_recurrence_agree_with_the_walk():
+    kernels, strides, dilations = [3, 2, 3, 3, 2, 1, 3], [1, 2, 1, 1, 2, 1, 1], [1, 1, 2, 1, 1, 1, 1]
+    model = keras.Sequential([keras.Input((64, 64, 1))] + [
+        L.Conv2D(1, k, strides=s, dilation_rate=d) for k, s, d in zip(kernels, strides, dilations)])
+    last = rf.receptive_fields(model)[-1]
+    assert last.size == (rf.closed_form_size(kernels, strides, dilations),) * 2
+    assert rf.backward_size(kernels, strides, dilations) == rf.closed_form_size(kernels, strides, dilations)
+    assert last.jump == (int(np.prod(strides)),) * 2
+    check_layers(model, units=[(0, 0), (2, 3)])
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 2)), min_size=1, max_size=4))
+def test_closed_form_matches_backward_recurrence(layers):
+    kernels, strides, dilations = zip(*layers)
+    assert rf.closed_form_size(kernels, strides, dilations) == rf.backward_size(kernels, strides, dilations)
+
+
+def test_mnist_model_every_layer():
+    from cnn_glossary.train import build_model
+
+    model = build_model(keras)
+    assert check_layers(model) >= 15
+    report = rf.by_name(rf.receptive_fields(model))
+    assert report["conv1"].size == (3, 3)  # only the first layer's field equals its kernel size
+    assert report["gap"].is_global
+
+
+def test_non_square_sequential_with_depthwise_separable_and_average_pooling():
+    model = keras.Sequential([
+        keras.Input((40, 36, 2)),
+        L.Conv2D(3, (3, 5), strides=(1, 2), padding="same"),
+        L.BatchNormalization(),
+        L.Activation("relu"),
+        L.DepthwiseConv2D((5, 3), dilation_rate=(2, 1), padding="same"),
+        L.Dropout(0.5),
+        L.AveragePooling2D((2, 3), strides=(2, 1), padding="valid"),
+        L.SeparableConv2D(4, (3, 3), strides=(2, 2), padding="same"),
+        L.MaxPooling2D((3, 2), strides=(1, 2), padding="same"),
+    ])
+    report = rf.receptive_fields(model)
+    assert report[1].size == (3, 5) and report[1].jump == (1, 2)
+    assert report[-1].size[0] != report[-1].size[1]
+    assert check_layers(model, units=None) >= 8
+
+
+def test_odd_same_padding_start_is_measured_not_assumed():
+    # kernel 3, stride 2, "same": 7 rows need 2 zeros (1 before), 8 columns need 1 (after only)
+    model = keras.Sequential([keras.Input((7, 8, 1)), L.Conv2D(1, 3, strides=2, padding="same")])
+    f = rf.receptive_fields(model)[-1]
+    assert f.start == (-1, 0)
+    check_layers(model, units=[(0, 0), (1, 1), (3, 3)])
+    model = keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(1, 4, strides=2, padding="same")])
+    assert rf.receptive_fields(model)[-1].start == (-1, -1)
+    check_layers(model, units=[(0, 0), (3, 3)])
+
+
+def branching(aligned: bool):
+    x = keras.Input((48, 48, 1))
+    a = L.Conv2D(2, 3, padding="same")(x)
+    a = L.Conv2D(2, 3, padding="same")(a)
+    if aligned:
+        b = L.Conv2D(2, 5, padding="same")(x)
+    else:  # a path shifted by one pixel: "valid" 3x3 then zero padding on one side only
+        b = L.Conv2D(2, 3, padding="valid")(x)
+        b = L.ZeroPadding2D(((2, 0), (2, 0)))(b)
+    m = L.Add(name="merge")([a, b])
+    c = L.Concatenate(name="concat")([m, L.MaxPooling2D(3, strides=1, padding="same")(x)])
+    y = L.Conv2D(2, 3, strides=2, padding="same", name="after")(c)
+    return keras.Model(x, y)
+
+
+def test_merge_of_aligned_branches_is_the_union():
+    model = branching(aligned=True)
+    report = rf.by_name(rf.receptive_fields(model))
+    assert not report["merge"].misaligned and report["merge"].size == (5, 5)
+    check_layers(model, ["merge", "concat", "after"], units=[(10, 12), (23, 5)])
+
+
+def test_misaligned_merge_is_flagged_and_still_measured_right_for_unit_0_region():
+    model = branching(aligned=False)
+    report = rf.by_name(rf.receptive_fields(model))
+    assert report["merge"].misaligned and report["merge"].notes
+    assert "centre" in " ".join(report["merge"].notes)
+    check_layers(model, ["merge", "after"], units=[(10, 12)])
+
+
+def test_different_strides_at_a_merge_are_flagged():
+    x = keras.Input((32, 32, 1))
+    a = L.Conv2D(1, 2, strides=2)(x)  # 16x16, jump 2
+    b = L.Conv2D(1, 1)(L.AveragePooling2D(2)(x))  # 16x16, jump 2, field 2
+    c = L.Conv2D(1, 17)(x)  # 16x16, jump 1
+    model = keras.Model(x, L.Add(name="sum")([a, b, c]))
+    f = rf.by_name(rf.receptive_fields(model))["sum"]
+    assert f.misaligned and "strides" in " ".join(f.notes)
+    check_layers(model, ["sum"], units=[(0, 0)])  # unit 0: the union is exact
+
+
+def test_vgg16_selected_layers():
+    model = keras.applications.VGG16(weights=None, include_top=False, input_shape=(64, 64, 3))
+    assert check_layers(model, ["block1_conv2", "block2_pool", "block3_conv3", "block4_conv1"]) == 4
+
+
+def test_resnet50_selected_layers():
+    model = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(64, 64, 3))
+    report = rf.by_name(rf.receptive_fields(model))
+    assert not any(f.misaligned for f in report.values())
+    assert check_layers(model, ["conv1_conv", "pool1_pool", "conv2_block1_add", "conv2_block3_out",
+                                "conv3_block1_1_conv", "conv3_block1_out"]) == 6
+
+
+def test_architecture_table_snippet_matches_calculator_and_closed_form():
+    c = publish.collect(ROOT / "snippets" / "receptive_field" / "architectures.py")
+    rows = {r[0]: r for r in c.tables["architectures"]["rows"]}
+    # VGG16 is a plain chain: the closed form gives its final field from its kernel and stride lists
+    kernels = [3, 3, 2, 3, 3, 2, 3, 3, 3, 2, 3, 3, 3, 2, 3, 3, 3, 2]
+    strides = [1, 1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2]
+    assert rows["VGG16"][2] == rf.closed_form_size(kernels, strides)
+    assert rows["VGG16"][3] == 32
+    assert all(r[3] == 32 for r in rows.values())
+
+
+def test_growth_snippet_matches_closed_form():
+    c = publish.collect(ROOT / "snippets" / "receptive_field" / "growth.py")
+    v = {k: c.values[k]["value"] for k in c.values}
+    n = v["stack_depth"]
+    assert v["stride1_final"] == rf.closed_form_size([3] * n, [1] * n)
+    assert v["stride2_final"] == rf.closed_form_size([3] * n, [2] * n)
+    assert v["dilated_final"] == rf.closed_form_size([3] * n, [1] * n, [2 ** i for i in range(n)])
+    assert v["stride1_final"] == 1 + 2 * n
+    assert "growth" in c.figures
+
+
+def test_mnist_table_snippet_matches_gradient_measurement():
+    from cnn_glossary.train import build_model
+
+    c = publish.collect(ROOT / "snippets" / "receptive_field" / "mnist_layers.py")
+    model = build_model(keras)
+    clone = rf.linear_positive_clone(model)
+    checked = 0
+    for name, kind, out, size, jump, start, _ in c.tables["layers"]["rows"]:
+        if kind in ("Input",) or size == "whole input":
+            continue
+        n = int(out.split("x")[0])
+        unit = (n // 2, n // 2)
+        (r0, r1), (c0, c1) = rf.measured_span(rf.gradient_map(clone, name, unit))
+        # every centre field of this network lies inside the 28x28 input, so nothing is clipped
+        assert r1 - r0 + 1 == int(size) == c1 - c0 + 1, name
+        assert r0 == int(start) + unit[0] * int(jump), name
+        if n > 1:  # the jump: the next unit's field starts `jump` pixels further on
+            (q0, _), _ = rf.measured_span(rf.gradient_map(clone, name, (n // 2 + 1, n // 2)))
+            assert q0 - r0 == int(jump), name
+        checked += 1
+    assert checked >= 7
+    assert c.values["first_size"]["value"] == 3
+    assert c.values["final_size"]["value"] == int(c.tables["layers"]["rows"][-3][3])
+
+
+def test_effective_field_matches_finite_differences_and_stays_inside_the_theoretical_field():
+    from cnn_glossary import results
+    from cnn_glossary.data import load_mnist
+
+    model = results.load_result().load_model()
+    mnist = load_mnist()
+    images = mnist.x_test[:3].astype("float32") / 255.0
+    labels = mnist.y_test[:3]
+    layer, unit = "classifier_1x1", (1, 1)
+    erf = rf.effective_field(model, images, layer, unit, channels=labels)
+    # oracle: central finite differences of the same unit, one pixel at a time, in float64 arithmetic
+    import tensorflow as tf
+
+    sub = keras.Model(model.inputs, model.get_layer(layer).output)
+    eps = 1e-2
+    fd = np.zeros((28, 28))
+    for img, label in zip(images, labels):
+        batch = np.repeat(img[None], 2 * 784, axis=0)
+        idx = np.arange(784)
+        batch[idx, idx // 28, idx % 28] += eps
+        batch[784 + idx, idx // 28, idx % 28] -= eps
+        out = sub(tf.constant(batch[..., None]), training=False).numpy()[:, unit[0], unit[1], label].astype(float)
+        fd += np.abs((out[:784] - out[784:]) / (2 * eps)).reshape(28, 28)
+    fd /= len(images)
+    # max pooling over tied values (flat background) has no unique derivative, so the two differ pixel by
+    # pixel where ties occur; the maps must still agree as a whole
+    assert np.corrcoef(erf.ravel(), fd.ravel())[0, 1] > 0.95
+    assert abs(fd.sum() - erf.sum()) < 0.1 * erf.sum()
+    f = rf.by_name(rf.receptive_fields(model))[layer]
+    (r0, r1), (c0, c1) = rf.predicted_span(f, unit, (28, 28))
+    outside = fd.copy()
+    outside[r0:r1 + 1, c0:c1 + 1] = 0
+    assert outside.max() < 1e-3 * fd.max()
+
+    c = publish.collect(ROOT / "snippets" / "receptive_field" / "effective.py")
+    assert c.values["outside_share"]["value"] == 0
+    # the effective field is concentrated: the central quarter of the area holds more than its share
+    assert c.values["core_share"]["value"] > c.values["core_area_share"]["value"]
+    assert c.values["field_side"]["value"] == f.rows.size
