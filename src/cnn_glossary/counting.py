@@ -66,11 +66,12 @@ INCEPTION_3A = {
     "5x5": [ConvLayer("5x5 reduce", 1, 16), ConvLayer("5x5", 5, 32)],
     "pool": [ConvLayer("pool proj", 1, 32)],  # after a 3x3 max pooling, stride 1, which has no parameters
 }
-# The same block without the 1x1 reductions in front of the 3x3 and 5x5 branches (and no pool projection):
+# The same block without the 1x1 reductions (the "naive" block): the pooling branch passes all its channels on.
 INCEPTION_NAIVE = {
     "1x1": [ConvLayer("1x1", 1, 64)],
     "3x3": [ConvLayer("3x3", 3, 128)],
     "5x5": [ConvLayer("5x5", 5, 32)],
+    "pool": [],
 }
 
 
