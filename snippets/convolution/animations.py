@@ -9,6 +9,7 @@ for seed, config in enumerate(CONV_TABLE):
     out = row_output(config, x)  # tf.nn.conv2d, the op behind keras.layers.Conv2D
     publish.value(f"{config.name}_input", x)
     publish.value(f"{config.name}_output", out)
+    publish.value(f"{config.name}_input_size", config.input_size)
     publish.value(f"{config.name}_output_size", out.shape[0])
     publish.figure(
         config.name, conv_animation(config, x, EXAMPLE_KERNEL, out), format="gif",

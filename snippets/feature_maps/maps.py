@@ -1,0 +1,28 @@
+"""Every conv layer's feature maps in the trained network for one real test digit, with their shapes."""
+
+from cnn_glossary import publish, results
+from cnn_glossary.conv import output_size
+from cnn_glossary.conv_figures import feature_map_figure
+from cnn_glossary.featuremaps import conv_layers, feature_model, geometry, shown_layer_name
+from cnn_glossary.kernels import DIGIT_INDEX, test_digit
+
+model = results.for_page().load_model()
+maps = feature_model(model).predict(test_digit()[None, :, :, None], verbose=0)
+rows = []
+for layer, m in zip(conv_layers(model), maps):
+    g = geometry(layer)
+    size = output_size(g["input_size"], g["kernel_size"], g["padding"], g["stride"], g["dilation"])
+    rows.append((layer.name, shown_layer_name(model, layer.name), g["input_size"], g["kernel_size"], g["padding"],
+                 size, str(tuple(m.shape[1:]))))
+    publish.figure(
+        layer.name, feature_map_figure(m[0], f"{layer.name}: {m.shape[3]} maps of {m.shape[1]}x{m.shape[2]}"),
+        format="png",
+        alt=f"A grid of {m.shape[3]} small heat maps, each {m.shape[1]} by {m.shape[2]} pixels: the outputs of "
+        f"layer {layer.name} for the test digit; bright cells are strong responses, black cells are zero.",
+        caption=f"Feature maps of {layer.name} ({shown_layer_name(model, layer.name)} output), one per filter, "
+        "each on its own colour scale (black = 0, bright = its largest value).",
+    )
+publish.table("shapes", rows, headers=["conv layer", "maps taken after", "input size", "kernel size", "padding",
+                                       "output size (formula)", "shape in Keras"])
+publish.value("digit_index", DIGIT_INDEX)
+publish.value("n_layers", len(rows))
