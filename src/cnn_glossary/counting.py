@@ -106,3 +106,112 @@ def keras_block(keras, branches: dict[str, list[ConvLayer]], input_size: int, ch
                                     padding=layer.padding, use_bias=layer.bias)(x)
         outs.append(x)
     return keras.Model(inputs, keras.layers.Concatenate()(outs))
+
+
+# --- Stacks of small kernels versus one large kernel ---------------------------------------------------------
+#
+# Two LINEAR 3x3 layers (stride 1, no bias) from ``channels_in`` through ``channels_mid`` to ``channels_out``
+# channels compute one 5x5 cross-correlation. Its kernel, for each pair (input channel i, output channel o), is
+# sum_m conv_full(a[:, :, i, m], b[:, :, m, o]). Which 5x5 kernels can such a pair express?
+
+
+def _shift_tensor(k: int = 3):
+    """S[p, q, u, v, x, y] = 1 where p = u + x and q = v + y (full convolution of two k x k kernels)."""
+    import numpy as np
+
+    n = 2 * k - 1
+    s = np.zeros((n, n, k, k, k, k))
+    for u in range(k):
+        for v in range(k):
+            for x in range(k):
+                for y in range(k):
+                    s[u + x, v + y, u, v, x, y] = 1
+    return s
+
+
+def composed_kernel(first, second):
+    """The 5x5 kernel of a 3x3 layer ``second`` applied after a 3x3 layer ``first`` (Keras-shaped kernels).
+
+    ``first`` is (3, 3, channels_in, channels_mid) and ``second`` (3, 3, channels_mid, channels_out); 2-D or 3-D
+    arrays mean one input (and output) channel. Cross-correlating with ``a`` and then with ``b`` equals
+    cross-correlating once with the full *convolution* of ``a`` and ``b``.
+    """
+    import numpy as np
+
+    a, b = np.asarray(first, float), np.asarray(second, float)
+    if a.ndim == 2:
+        a = a[:, :, None, None]
+    elif a.ndim == 3:
+        a = a[:, :, None, :]
+    if b.ndim == 2:
+        b = b[:, :, None, None]
+    elif b.ndim == 3:
+        b = b[:, :, :, None]
+    return np.einsum("pquvxy,uvim,xymo->pqio", _shift_tensor(a.shape[0]), a, b)
+
+
+def fit_two_3x3(target, channels_mid: int, restarts: int = 6, iterations: int = 200, seed: int = 0):
+    """Best two-layer linear 3x3 fit of a 5x5 ``target`` (5, 5, channels_in, channels_out) or (5, 5).
+
+    Alternating least squares (with ``a`` fixed the composition is linear in ``b`` and vice versa) from several
+    random starts. Returns (relative residual ||fit - target|| / ||target||, a, b).
+    """
+    import numpy as np
+
+    t = np.asarray(target, float)
+    if t.ndim == 2:
+        t = t[:, :, None, None]
+    _, _, cin, cout = t.shape
+    s = _shift_tensor(3)
+    rng = np.random.default_rng(seed)
+    best = (np.inf, None, None)
+    tv = t.ravel()
+    for _ in range(restarts):
+        a = rng.normal(size=(3, 3, cin, channels_mid))
+        b = rng.normal(size=(3, 3, channels_mid, cout))
+        res = np.inf
+        for _ in range(iterations):
+            # with a fixed: K[:, :, :, o] = D @ b[:, :, :, o] for every output channel o
+            d = np.einsum("pquvxy,uvim->pqixym", s, a).reshape(25 * cin, 9 * channels_mid)
+            b = np.linalg.lstsq(d, t.reshape(25 * cin, cout), rcond=None)[0].reshape(3, 3, channels_mid, cout)
+            # with b fixed: K[:, :, i, :] = E @ a[:, :, i, :] for every input channel i
+            e = np.einsum("pquvxy,xymo->pqouvm", s, b).reshape(25 * cout, 9 * channels_mid)
+            rhs = t.transpose(0, 1, 3, 2).reshape(25 * cout, cin)
+            a = np.linalg.lstsq(e, rhs, rcond=None)[0].reshape(3, 3, channels_mid, cin).transpose(0, 1, 3, 2)
+            new = np.linalg.norm(composed_kernel(a, b).ravel() - tv) / np.linalg.norm(tv)
+            if new < 1e-12 or res - new < 1e-10 * res:
+                res = new
+                break
+            res = new
+        if res < best[0]:
+            best = (res, a, b)
+        if best[0] < 1e-12:
+            break
+    return best
+
+
+# --- Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, 2016) ------------------------------------------
+
+WINOGRAD_B = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]]  # B^T
+WINOGRAD_G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+WINOGRAD_A = [[1, 1, 1, 0], [0, 1, -1, -1]]  # A^T
+
+
+def winograd_2x2_3x3(tile, kernel):
+    """A 2x2 output of a 3x3 cross-correlation over a 4x4 input tile, and how many multiplications it took.
+
+    The kernel and tile are transformed (additions and multiplications by constants; a kernel's transform is
+    computed once and reused for every tile), then multiplied element by element: 4 x 4 = 16 general
+    multiplications instead of 2 x 2 x 9 = 36.
+    """
+    import numpy as np
+
+    bt, g, at = np.array(WINOGRAD_B, float), np.array(WINOGRAD_G, float), np.array(WINOGRAD_A, float)
+    u = g @ np.asarray(kernel, float) @ g.T  # 4x4
+    v = bt @ np.asarray(tile, float) @ bt.T  # 4x4
+    m = u * v
+    return at @ m @ at.T, m.size
+
+
+def direct_multiplications(output_size: int, kernel_size: int) -> int:
+    return output_size * output_size * kernel_size * kernel_size

@@ -65,13 +65,13 @@ def stacked_fields_figure(maps: dict[str, np.ndarray]):
         n = grad.shape[0]
         ax.imshow(grad > 0, cmap="Blues", vmin=0, vmax=1.6)
         rows, cols = np.nonzero(grad > 0)
-        ax.add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), cols.ptp() + 1, rows.ptp() + 1, fill=False,
+        ax.add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), np.ptp(cols) + 1, np.ptp(rows) + 1, fill=False,
                                edgecolor=INK, lw=1.6, hatch="..."))
         ax.set_xticks(np.arange(-0.5, n, 1), minor=True)
         ax.set_yticks(np.arange(-0.5, n, 1), minor=True)
         ax.grid(which="minor", color=MUTED, lw=0.3)
         ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-        ax.set_title(f"{title}\nfield {rows.ptp() + 1}x{cols.ptp() + 1}", fontsize=9)
+        ax.set_title(f"{title}\nfield {np.ptp(rows) + 1}x{np.ptp(cols) + 1}", fontsize=9)
     fig.tight_layout()
     return fig
 
