@@ -1,0 +1,100 @@
+"""The Feature-maps page's snippets: shapes against the output-size formula, values against a NumPy forward pass."""
+
+from __future__ import annotations
+
+import io
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+from numpy.lib.stride_tricks import sliding_window_view
+from PIL import Image
+
+from cnn_glossary import publish, results
+from cnn_glossary.conv import output_size
+from cnn_glossary.data import load_mnist
+from cnn_glossary.featuremaps import ZERO_SUBSET, feature_model
+from cnn_glossary.kernels import DIGIT_INDEX
+
+from .conftest import ROOT
+
+pytest.importorskip("keras")
+SNIPPETS = ROOT / "snippets" / "feature_maps"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return results.load_result().load_model()
+
+
+def numpy_forward(model, images: np.ndarray) -> dict[str, np.ndarray]:
+    """The network's conv stack written out in NumPy: conv (valid or same, stride 1), batch norm, ReLU, 2x2 pooling."""
+    x = images.astype("float64")[..., None] / 255.0
+    maps = {}
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind == "Conv2D":
+            w = layer.get_weights()[0].astype("float64")
+            k = w.shape[0]
+            if layer.padding == "same":
+                p = (k - 1) // 2
+                x = np.pad(x, ((0, 0), (p, k - 1 - p), (p, k - 1 - p), (0, 0)))
+            windows = sliding_window_view(x, (k, k), axis=(1, 2))  # (N, H, W, C, k, k)
+            x = np.einsum("nhwcij,ijcf->nhwf", windows, w, optimize=True)
+            if layer.use_bias:
+                x = x + layer.get_weights()[1]
+            current = layer.name
+            maps[current] = x
+        elif kind == "BatchNormalization":
+            gamma, beta, mean, var = (a.astype("float64") for a in layer.get_weights())
+            x = gamma * (x - mean) / np.sqrt(var + layer.epsilon) + beta
+        elif kind == "ReLU":
+            x = np.maximum(x, 0.0)
+            maps[current] = x
+        elif kind == "MaxPooling2D":
+            n, h, w_, c = x.shape
+            x = x[:, : h // 2 * 2, : w_ // 2 * 2].reshape(n, h // 2, 2, w_ // 2, 2, c).max(axis=(2, 4))
+    return maps
+
+
+def test_shapes_against_formula_and_keras(model):
+    c = publish.collect(SNIPPETS / "maps.py")
+    rows = c.tables["shapes"]["rows"]
+    conv_layers = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    assert len(rows) == len(conv_layers) == c.values["n_layers"]["value"]
+    for row, layer in zip(rows, conv_layers):
+        name, _, input_size, kernel_size, padding, formula, keras_shape = row
+        assert layer.strides == (1, 1) and layer.dilation_rate == (1, 1)  # as the page says
+        assert formula == output_size(input_size, kernel_size, padding) == layer.output.shape[1]
+        assert keras_shape == str((formula, formula, layer.filters))
+        png = Image.open(io.BytesIO(c.figures[name].data))
+        assert png.format == "PNG"
+    assert c.values["digit_index"]["value"] == DIGIT_INDEX
+
+
+def test_maps_against_numpy_forward(model):
+    digit = load_mnist().x_test[DIGIT_INDEX : DIGIT_INDEX + 1]
+    ours = feature_model(model).predict(digit.astype("float32")[..., None] / 255.0, verbose=0)
+    ref = numpy_forward(model, digit)
+    for layer_maps, name in zip(ours, ref):
+        assert layer_maps.shape == ref[name].shape
+        assert np.allclose(layer_maps, ref[name], atol=1e-3), name
+
+
+def test_zero_fractions_against_numpy_forward(model):
+    c = publish.collect(SNIPPETS / "zeros.py")
+    rows = c.tables["zeros"]["rows"]
+    assert c.values["subset"]["value"] == ZERO_SUBSET
+    ref = numpy_forward(model, load_mnist().x_test[:ZERO_SUBSET])
+    assert [r[0] for r in rows] == list(ref)
+    for name, after, fraction in rows:
+        expected = float((ref[name] == 0).mean())
+        assert fraction == pytest.approx(expected, abs=2e-3), name
+        if after.endswith("_relu"):
+            assert 0 < fraction < 1
+        else:
+            assert fraction < 0.01  # no ReLU: the page says these are practically never zero
+    relu = [r[2] for r in rows if r[1].endswith("_relu")]
+    assert c.values["min_zero"]["value"] == min(relu) and c.values["max_zero"]["value"] == max(relu)
