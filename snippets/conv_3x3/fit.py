@@ -23,11 +23,11 @@ publish.value("n_kernels", N_KERNELS)
 publish.table("fit", rows, headers=["channels", "5x5 weights", "residual at channels_mid = channels",
                                     "smallest exact channels_mid"], fmts=[None, ",", ".1%", None])
 publish.figure(
-    "residual", residual_curve_figure(WIDTHS, curves),
+    "residual", residual_curve_figure(WIDTHS, curves, equal_width=CHANNELS, floor=EXACT),
     alt="Line chart, log scale, of the relative residual of the best fit against the middle layer's width, one "
     "line per channel count. Each line starts between about 20 and 80 percent at width 1 and drops to the "
-    "floor of machine precision at a width that grows with the channel count.",
+    "bottom line, marked exact, at a width that grows with the channel count; rings mark equal widths.",
     caption=f"Worst relative residual over {N_KERNELS} random 5x5 kernels when two linear 3x3 layers, with "
     "channels_mid channels between them, are fitted to a 5x5 layer (alternating least squares, random "
-    "restarts). Points at the bottom are exact to machine precision.",
+    "restarts). Points on the bottom line are exact (residual below the threshold); rings mark equal width.",
 )

@@ -109,18 +109,32 @@ def pointwise_figure(x: np.ndarray, w: np.ndarray, y: np.ndarray, pixel: tuple[i
     return fig
 
 
-def residual_curve_figure(widths: list[int], residuals: dict[str, list[float]]):
-    """Relative residual of the best fit of a 5x5 kernel by two linear 3x3 layers, against the middle width."""
-    fig, ax = plt.subplots(figsize=(5.6, 3.2))
+def residual_curve_figure(widths: list[int], residuals: dict[str, list[float]], equal_width: list[int] | None = None,
+                          floor: float = 1e-9):
+    """Relative residual of the best fit of a 5x5 kernel by two linear 3x3 layers, against the middle width.
+
+    Residuals below ``floor`` are drawn on the floor line (exact up to the solver's precision). ``equal_width``
+    gives, per line, the middle width equal to the channel count; that point gets an open ring.
+    """
+    fig, ax = plt.subplots(figsize=(5.8, 3.3))
+    shown_floor = floor / 10
     for i, (label, values) in enumerate(residuals.items()):
-        ax.plot(widths, np.maximum(values, 1e-16), color=PALETTE[i], linestyle=LINESTYLES[i], marker=MARKERS[i],
-                label=label)
+        y = np.where(np.asarray(values) < floor, shown_floor, values)
+        ax.plot(widths, y, color=PALETTE[i], linestyle=LINESTYLES[i], marker=MARKERS[i], label=label)
+        if equal_width:
+            j = widths.index(equal_width[i])
+            ax.plot(widths[j], y[j], marker="o", ms=13, mfc="none", mec=INK, lw=0)
+    ax.axhline(shown_floor, color=MUTED, lw=0.8)
+    ax.text(widths[-1], shown_floor * 3, f"exact (residual below {floor:.0e})", ha="right", va="bottom", fontsize=8,
+            color=INK)
+    ax.plot([], [], marker="o", ms=10, mfc="none", mec=INK, lw=0, label="equal width (channels_mid = channels)")
     ax.set_yscale("log")
+    ax.set_ylim(shown_floor / 5, 3)
     ax.set_xticks(widths)
     ax.set_xlabel("channels in the middle layer (channels_mid)")
     ax.set_ylabel("relative residual (log scale)")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="major")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return fig
 
