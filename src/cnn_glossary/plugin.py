@@ -23,7 +23,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from . import mathml
+from . import glossary, mathml
 from . import placeholders as ph
 from .pipeline import Pipeline, SnippetError, SnippetResult
 
@@ -114,7 +114,10 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             out.append(self._render(p, page))
             pos = p.end
         out.append(markdown[pos:])
-        return ph.insert_after_title("".join(out), ph.render_warnings(warnings))
+        # each glossary term links to its page, once per page, if that page is part of the site
+        existing = {f.src_uri for f in files.documentation_pages()}
+        linked = glossary.link_terms("".join(out), src, existing=existing)
+        return ph.insert_after_title(linked, ph.render_warnings(warnings))
 
     def _render(self, p: ph.Placeholder, page) -> str:
         src = page.file.src_uri
@@ -142,16 +145,35 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         return ph.render_figure(pool[p.name], get_relative_url(uri, page.url))
 
     def _values_index(self, src: str) -> str:
-        rows = ["| Page | Value | Shown as | Snippet |", "| :-- | :-- | --: | :-- |"]
+        """Every value embedded on the site: page, value, as shown, the snippet, the tests that run it."""
+        tests = {t.relative_to(self.root).as_posix(): t.read_text() for t in sorted(self.root.glob("tests/test_*.py"))}
+
+        def checked_by(sid: str) -> str:
+            folder, _, name = sid.rpartition("/")
+            hits = [
+                f"`{t}`" for t, text in tests.items()
+                if f"{sid}.py" in text or f'"{sid}"' in text
+                or (folder and f'"{folder}"' in text and f'"{name}.py"' in text)
+            ]
+            return ", ".join(hits) or "none found"
+
+        rows = ["| Page | Value | Shown as | Produced by | Checked by |", "| :-- | :-- | --: | :-- | :-- |"]
         for page in sorted(self.uses):
+            seen, first = set(), True
             for p in self.uses[page]:
-                if p.kind != "value":
+                if p.kind != "value" or (p.snippet_id, p.name, p.fmt) in seen:
                     continue
+                seen.add((p.snippet_id, p.name, p.fmt))
                 res = self.results[p.snippet_id]
                 rel = res.path.relative_to(self.root).as_posix()
                 link = posixpath.relpath(page, posixpath.dirname(src) or ".")
                 shown = ph.render_value(res.values[p.name], p.fmt) if p.name in res.values else "?"
-                rows.append(f"| [{page}]({link}) | `{p.snippet_id}:{p.name}` | {shown} | `{rel}` |")
+                where = f"[{page}]({link})" if first else ""
+                first = False
+                rows.append(
+                    f"| {where} | `{p.snippet_id}:{p.name}` | {shown.replace('|', chr(92) + '|')} | `{rel}` "
+                    f"| {checked_by(p.snippet_id)} |"
+                )
         return "\n".join(rows)
 
     def on_page_content(self, html: str, page, config, files):

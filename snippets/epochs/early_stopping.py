@@ -1,0 +1,42 @@
+"""Early stopping on a deliberately overfitting network: 1,000 MNIST training images, 40 epochs."""
+
+from cnn_glossary import publish
+from cnn_glossary.epochs import (OVERFIT_EPOCHS, OVERFIT_TRAIN, OVERFIT_UNITS, OVERFIT_VAL, argmin1,
+                                 early_stopping_figure, overfit_data, overfit_run)
+
+data = overfit_data()
+full = overfit_run(data)  # no callback: all 40 epochs
+defaults = overfit_run(data, early_stopping={})  # EarlyStopping() with its defaults
+plain = overfit_run(data, early_stopping={"patience": 5})
+restored = overfit_run(data, early_stopping={"patience": 5, "restore_best_weights": True})
+
+best = argmin1(full.history["val_loss"])
+publish.value("val_loss_history", full.history["val_loss"])  # for the tests
+for name, v in (("n_train", OVERFIT_TRAIN), ("n_val", OVERFIT_VAL), ("epochs", OVERFIT_EPOCHS), ("units", OVERFIT_UNITS)):
+    publish.value(name, v)
+publish.value("best_epoch", best)
+publish.value("best_val_loss", full.history["val_loss"][best - 1], fmt=".3f")
+publish.value("last_val_loss", full.history["val_loss"][-1], fmt=".3f")
+publish.value("last_train_loss", full.history["loss"][-1], fmt=".1e")
+publish.value("defaults_stop", defaults.epochs_run)
+publish.value("patience5_stop", plain.epochs_run)
+rows = [(name, run.epochs_run, run.final_val_loss, run.final_val_accuracy) for name, run in (
+    ("no callback (all epochs)", full), ("EarlyStopping() defaults", defaults),
+    ("patience=5", plain), ("patience=5, restore_best_weights=True", restored))]
+publish.table("runs", rows, headers=["run", "epochs trained", "validation loss", "validation accuracy"],
+              fmts=[None, None, ".3f", ".1%"])
+for key, run in (("plain", plain), ("restored", restored)):
+    publish.value(f"{key}_val_loss", run.final_val_loss, fmt=".3f")
+    publish.value(f"{key}_val_accuracy", run.final_val_accuracy, fmt=".1%")
+publish.figure(
+    "curves",
+    early_stopping_figure(full.history, {"EarlyStopping() stops": defaults.epochs_run,
+                                         "patience=5 stops": plain.epochs_run}),
+    alt="Two line charts over 40 epochs. Left: training loss falls steadily towards zero on a log scale while "
+    "validation loss falls, wobbles, reaches its lowest point and then creeps upward; markers show where "
+    "early stopping with default settings and with patience 5 halts. Right: training accuracy reaches 100 % "
+    "while validation accuracy levels off far below it.",
+    caption=f"A two-layer dense network trained on {OVERFIT_TRAIN:,} MNIST images, validated on {OVERFIT_VAL:,} "
+    f"others. The dotted vertical line marks the epoch of lowest validation loss ({best}); after it the network "
+    "keeps fitting its training images but gets worse on new ones.",
+)

@@ -1,0 +1,24 @@
+"""Steps (gradient updates) per epoch: ceil(N / B), on MNIST's training set."""
+
+from cnn_glossary import publish, results
+from cnn_glossary.data import load_mnist
+from cnn_glossary.epochs import steps_per_epoch
+from cnn_glossary.train import BATCH_SIZE, VALIDATION_SIZE
+
+n_all = len(load_mnist().x_train)  # every training image
+n_fit = n_all - VALIDATION_SIZE  # what our training fits on, after holding out validation images
+rows = [(b, steps_per_epoch(n_all, b), steps_per_epoch(n_fit, b), n_fit - (steps_per_epoch(n_fit, b) - 1) * b)
+        for b in (1, 32, 64, 100, 128, 256, 1000, n_fit)]
+publish.table("steps", rows, headers=["batch size B", f"steps, N = {n_all:,}", f"steps, N = {n_fit:,}",
+                                      f"last batch, N = {n_fit:,}"])
+publish.value("n_all", n_all)
+publish.value("n_fit", n_fit)
+publish.value("n_validation", VALIDATION_SIZE)
+
+# Our MNIST run: its batch size and number of epochs, and the updates they add up to.
+epochs = results.for_page().data["epochs"]
+publish.value("our_batch", BATCH_SIZE)
+publish.value("our_steps", steps_per_epoch(n_fit, BATCH_SIZE))
+publish.value("our_last_batch", n_fit - (steps_per_epoch(n_fit, BATCH_SIZE) - 1) * BATCH_SIZE)
+publish.value("our_epochs", epochs)
+publish.value("our_updates", epochs * steps_per_epoch(n_fit, BATCH_SIZE))

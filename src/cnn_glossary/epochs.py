@@ -1,0 +1,140 @@
+"""Epochs, batches and steps; a small, deliberately overfitting model for early stopping.
+
+An epoch over ``n`` examples in batches of ``batch_size`` is ``ceil(n / batch_size)`` steps
+(the last batch is smaller unless it is dropped). :func:`overfit_run` trains a dense network
+on a small MNIST subset for many epochs, so that validation loss turns upward within a
+minute on one core, optionally with a Keras ``EarlyStopping`` callback.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+from dataclasses import dataclass
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+
+OVERFIT_TRAIN = 1_000  # training images: few, so the network memorises them
+OVERFIT_VAL = 1_000  # validation images, from our usual validation split
+OVERFIT_EPOCHS = 40
+OVERFIT_BATCH = 32
+OVERFIT_SEED = 7
+OVERFIT_UNITS = 256  # two hidden layers: far more weights than 1,000 images can pin down
+
+
+def steps_per_epoch(n: int, batch_size: int, drop_remainder: bool = False) -> int:
+    """Gradient updates in one pass over ``n`` examples."""
+    if n < 0 or batch_size < 1:
+        raise ValueError("need n >= 0 and batch_size >= 1")
+    return n // batch_size if drop_remainder else math.ceil(n / batch_size)
+
+
+def early_stopping_defaults() -> dict:
+    """The defaults of ``keras.callbacks.EarlyStopping``, read from its signature."""
+    import keras
+
+    params = inspect.signature(keras.callbacks.EarlyStopping).parameters
+    return {name: p.default for name, p in params.items() if p.default is not inspect.Parameter.empty}
+
+
+def stop_epoch(val_loss, patience: int = 0, min_delta: float = 0.0) -> int | None:
+    """The 1-based epoch after which ``EarlyStopping(patience)`` on ``val_loss`` stops, or None."""
+    best, wait = math.inf, 0
+    for epoch, v in enumerate(val_loss):
+        wait += 1
+        if v < best - min_delta:
+            best, wait = v, 0
+            continue
+        if wait >= patience and epoch > 0:
+            return epoch + 1
+    return None
+
+
+def overfit_data():
+    """(x_train, y_train), (x_val, y_val): small subsets of our usual training / validation split."""
+    from .data import load_mnist
+    from .train import split
+
+    (x_train, y_train), (x_val, y_val), _ = split(load_mnist())
+    flat = lambda x: x.reshape(len(x), -1)  # noqa: E731
+    return (flat(x_train[:OVERFIT_TRAIN]), y_train[:OVERFIT_TRAIN]), (flat(x_val[:OVERFIT_VAL]), y_val[:OVERFIT_VAL])
+
+
+@dataclass
+class Run:
+    history: dict  # per-epoch loss, accuracy, val_loss, val_accuracy
+    epochs_run: int
+    final_val_loss: float  # of the weights the run ends with
+    final_val_accuracy: float
+
+
+def overfit_run(data=None, epochs: int = OVERFIT_EPOCHS, early_stopping: dict | None = None,
+                seed: int = OVERFIT_SEED) -> Run:
+    """Train the small dense network from the same seed; ``early_stopping``: EarlyStopping kwargs."""
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+    import tensorflow as tf
+
+    (x, y), (x_val, y_val) = data or overfit_data()
+    keras.utils.set_random_seed(seed)
+    tf.config.experimental.enable_op_determinism()
+    model = keras.Sequential([
+        keras.Input((x.shape[1],)),
+        keras.layers.Dense(OVERFIT_UNITS, activation="relu"),
+        keras.layers.Dense(OVERFIT_UNITS, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    callbacks = [keras.callbacks.EarlyStopping(**early_stopping)] if early_stopping is not None else []
+    hist = model.fit(x, y, batch_size=OVERFIT_BATCH, epochs=epochs, validation_data=(x_val, y_val),
+                     callbacks=callbacks, verbose=0, shuffle=True)
+    history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
+    loss, acc = model.evaluate(x_val, y_val, batch_size=1000, verbose=0)
+    return Run(history, len(history["loss"]), float(loss), float(acc))
+
+
+def argmin1(values) -> int:
+    """1-based index of the smallest value (the first, on ties)."""
+    return int(np.argmin(values)) + 1
+
+
+def early_stopping_figure(history: dict, stops: dict[str, int]):
+    """Left: training vs validation loss. Right: validation loss zoomed in, its minimum, and where
+    early-stopping callbacks halt. ``stops`` maps a label (e.g. "patience=5 stops") to a 1-based epoch.
+    """
+    import matplotlib.pyplot as plt
+
+    from .figures import INK, PALETTE
+
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    val = np.asarray(history["val_loss"])
+    best = argmin1(val)
+    fig, (ax, zoom) = plt.subplots(1, 2, figsize=(8.4, 3.4))
+    ax.plot(epochs, history["loss"], color=PALETTE[0], linestyle="-", marker="o", ms=2.5, label="training loss")
+    ax.plot(epochs, val, color=PALETTE[1], linestyle="--", marker="s", ms=2.5, label="validation loss")
+    ax.set_ylim(0, max(val.max(), max(history["loss"])) * 1.05)
+    ax.set_ylabel("loss")
+    ax.set_title("training keeps improving", fontsize=10)
+    ax.legend(fontsize=8, loc="upper right")
+    zoom.plot(epochs, val, color=PALETTE[1], linestyle="--", marker="s", ms=2.5, label="validation loss")
+    zoom.set_ylim(val.min() - 0.3 * (val.max() - val.min()), val.max() + 0.05 * (val.max() - val.min()))
+    zoom.set_title("validation loss, zoomed in", fontsize=10)
+    for a in (ax, zoom):
+        a.axvline(best, color=INK, linestyle=":", lw=1.2)
+        a.set_xlabel("epoch")
+        a.grid(alpha=0.3)
+    zoom.annotate(f"lowest (epoch {best}),\nthen it turns upward", xy=(best, val[best - 1]),
+                  xytext=(best + 5, val.min() - 0.16 * (val.max() - val.min())), fontsize=8, va="center",
+                  arrowprops={"arrowstyle": "->", "color": INK})
+    markers = ["v", "^", "D", "P"]
+    for k, (label, epoch) in enumerate(stops.items()):
+        zoom.plot([epoch], [val[epoch - 1]], linestyle="none", marker=markers[k % 4], ms=9,
+                  markerfacecolor="white", markeredgecolor=PALETTE[2 + k], markeredgewidth=1.8,
+                  label=f"{label} (epoch {epoch})")
+    zoom.legend(fontsize=7.5, loc="upper right")
+    fig.tight_layout()
+    return fig

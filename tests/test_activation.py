@@ -1,0 +1,158 @@
+"""Activation page: autodiff derivatives vs closed forms, minima vs SciPy, Keras defaults, the collapse of
+linear layers, and never-firing ReLU units vs a plain NumPy count."""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import numpy as np
+import pytest
+from scipy import optimize, special
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from cnn_glossary import activations as act  # noqa: E402
+from cnn_glossary import publish  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+SNIPPETS = ROOT / "snippets" / "activation"
+X = np.linspace(-6, 6, 241) + 0.0123  # avoid the kink of ReLU-like functions at exactly 0
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def phi(x):  # standard normal CDF
+    return 0.5 * (1 + special.erf(x / np.sqrt(2)))
+
+
+LEAKY = inspect.signature(__import__("keras").layers.LeakyReLU).parameters["negative_slope"].default
+CLOSED = {  # name prefix -> (f, f')
+    "sigmoid": (sigmoid, lambda x: sigmoid(x) * (1 - sigmoid(x))),
+    "tanh": (np.tanh, lambda x: 1 - np.tanh(x) ** 2),
+    "ReLU": (lambda x: np.maximum(x, 0), lambda x: (x > 0).astype(float)),
+    "Leaky ReLU": (lambda x: np.where(x > 0, x, LEAKY * x), lambda x: np.where(x > 0, 1.0, LEAKY)),
+    "ELU": (lambda x: np.where(x > 0, x, np.expm1(x)), lambda x: np.where(x > 0, 1.0, np.exp(x))),
+    "GELU": (lambda x: x * phi(x), lambda x: phi(x) + x * np.exp(-x * x / 2) / np.sqrt(2 * np.pi)),
+    "Swish": (lambda x: x * sigmoid(x), lambda x: sigmoid(x) * (1 + x * (1 - sigmoid(x)))),
+}
+
+
+def closed_form(name):
+    (key,) = [k for k in CLOSED if name.startswith(k)]
+    return CLOSED[key]
+
+
+def test_seven_activations_are_drawn():
+    names = list(act.activations())
+    assert len(names) == 7
+    for name in names:
+        closed_form(name)
+
+
+@pytest.mark.parametrize("name", list(CLOSED))
+def test_autodiff_derivatives_match_closed_forms(name):
+    fns = act.activations()
+    (full,) = [n for n in fns if n.startswith(name)]
+    y, dy = act.value_and_derivative(fns[full], X)
+    f, df = closed_form(full)
+    np.testing.assert_allclose(y, f(X), atol=1e-5)
+    np.testing.assert_allclose(dy, df(X), atol=1e-5)
+
+
+def test_worked_numbers_against_scipy_and_closed_forms():
+    c = publish.collect(SNIPPETS / "worked.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    # sigmoid' peaks at 0 with value 1/4
+    res = optimize.minimize_scalar(lambda x: -sigmoid(x) * (1 - sigmoid(x)), bounds=(-5, 5), method="bounded")
+    assert v["sigmoid_max_slope"] == pytest.approx(-res.fun, rel=1e-6) == pytest.approx(0.25)
+    assert v["sigmoid_max_at"] == pytest.approx(res.x, abs=1e-3)
+    assert v["ten_layers"] == pytest.approx((-res.fun) ** 10, rel=1e-6)
+    assert v["ten_layers_inverse"] == pytest.approx(4.0**10, rel=1e-6)
+    for name in ("GELU", "Swish"):
+        f, _ = CLOSED[name]
+        res = optimize.minimize_scalar(f, bounds=(-3, 0), method="bounded", options={"xatol": 1e-10})
+        key = name.lower()
+        assert v[f"{key}_min_at"] == pytest.approx(res.x, abs=1e-4)
+        assert v[f"{key}_min"] == pytest.approx(res.fun, abs=1e-7)
+    # Keras's defaults, from the objects themselves rather than their signatures
+    import keras
+
+    assert v["leaky_layer_slope"] == pytest.approx(float(keras.layers.LeakyReLU().negative_slope))
+    x = np.array([-1.0], dtype="float32")
+    assert v["leaky_function_slope"] == pytest.approx(-float(keras.activations.leaky_relu(x)[0]))
+    assert v["leaky_layer_slope"] != v["leaky_function_slope"]
+
+
+def test_minimum_by_bisection_rejects_a_bad_bracket():
+    import keras
+
+    with pytest.raises(ValueError):
+        act.minimum(keras.activations.silu, 0.0, 3.0)
+
+
+def test_compose_dense_and_conv_by_numpy_loops():
+    rng = np.random.default_rng(1)
+    w1, b1, w2, b2 = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)), rng.normal(size=2)
+    x = rng.normal(size=(5, 3))
+    w, b = act.compose_dense(w1, b1, w2, b2)
+    np.testing.assert_allclose(x @ w + b, (x @ w1 + b1) @ w2 + b2, atol=1e-12)
+
+    def conv_valid(x, k, bias):  # plain loop, Keras layout (h, w, c_in) * (kh, kw, c_in, c_out)
+        kh, kw, _, co = k.shape
+        out = np.zeros((x.shape[0] - kh + 1, x.shape[1] - kw + 1, co))
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] = np.einsum("abc,abco->o", x[i : i + kh, j : j + kw], k) + bias
+        return out
+
+    k1, c1 = rng.normal(size=(3, 3, 2, 3)), rng.normal(size=3)
+    k2, c2 = rng.normal(size=(3, 2, 3, 4)), rng.normal(size=4)
+    x = rng.normal(size=(9, 8, 2))
+    k, kb = act.compose_conv(k1, c1, k2, c2)
+    assert k.shape == (5, 4, 2, 4)
+    np.testing.assert_allclose(conv_valid(x, k, kb), conv_valid(conv_valid(x, k1, c1), k2, c2), atol=1e-10)
+
+
+def test_collapse_snippet():
+    c = publish.collect(SNIPPETS / "collapse.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    assert v["dense_max_diff"] < 1e-4
+    assert v["conv_max_diff"] < 1e-4
+    assert v["conv_kernel"] == [5, 5]
+    assert v["relu_max_diff"] > 100 * v["conv_max_diff"]
+    assert v["conv_params_two"] == (3 * 3 * 3 + 1) * 4 + (3 * 3 * 4 + 1) * 2
+    assert v["conv_params_one"] == 5 * 5 * 3 * 2 + 2
+
+
+def test_never_firing_counts_against_numpy():
+    """The snippet's table, checked on the frozen model against a plain per-layer count."""
+    import keras
+
+    from cnn_glossary import results
+    from cnn_glossary.data import load_mnist
+
+    c = publish.collect(SNIPPETS / "dead_units.py")
+    model = results.load_result().load_model()
+    x = load_mnist().x_test.astype("float32")[..., None] / 255.0
+    rows = c.tables["dead"]["rows"]
+    relus = [layer for layer in model.layers if isinstance(layer, keras.layers.ReLU)]
+    assert [r[0] for r in rows] == [layer.name for layer in relus]
+    assert c.values["n_images"]["value"] == len(x) == 10_000
+    for row, layer in zip(rows, relus[:2]):  # the two largest layers, recomputed independently
+        probe = keras.Model(model.inputs[0], layer.output)
+        out = np.concatenate([np.asarray(probe(x[i : i + 2000])) for i in range(0, len(x), 2000)])
+        never = ~(out > 0).any(axis=0)
+        assert row[2] == never.size and row[3] == never.sum()
+        assert row[4] == pytest.approx(never.mean())
+        assert row[6] == never.reshape(-1, never.shape[-1]).all(axis=0).sum()
+    assert c.values["dead_units"]["value"] == sum(r[3] for r in rows)
+    assert c.values["total_units"]["value"] == sum(r[2] for r in rows)
+    # blank border: positions whose 3x3 window sees no ink in any test image
+    ink = np.pad(x[..., 0].max(axis=0) > 0, 1)
+    blank = sum(not ink[i : i + 3, j : j + 3].any() for i in range(28) for j in range(28))
+    assert c.values["blank_positions"]["value"] == blank
+    assert c.values["first_dead_on_blank"]["value"] <= min(blank * rows[0][5], rows[0][3])

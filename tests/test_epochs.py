@@ -1,0 +1,140 @@
+"""Epochs page: steps per epoch, EarlyStopping defaults, and the early-stopping demonstration."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from cnn_glossary import publish  # noqa: E402
+from cnn_glossary.epochs import steps_per_epoch, stop_epoch  # noqa: E402
+
+from .conftest import ROOT  # noqa: E402
+
+SNIPPETS = ROOT / "snippets" / "epochs"
+
+
+def batches_by_loop(n: int, batch_size: int) -> int:
+    """Count the batches a plain slicing loop produces."""
+    count, start = 0, 0
+    while start < n:
+        count += 1
+        start += batch_size
+    return count
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 100_000), st.integers(1, 5_000))
+def test_steps_per_epoch_counts_batches(n, batch_size):
+    assert steps_per_epoch(n, batch_size) == batches_by_loop(n, batch_size)
+    assert steps_per_epoch(n, batch_size, drop_remainder=True) == n // batch_size
+
+
+def test_steps_per_epoch_matches_tf_data():
+    import tensorflow as tf
+
+    for n, b in [(60_000, 128), (55_000, 128), (55_000, 32), (1_000, 32), (7, 7), (7, 8)]:
+        ds = tf.data.Dataset.range(n).batch(b)
+        assert steps_per_epoch(n, b) == int(ds.cardinality())
+        assert steps_per_epoch(n, b, drop_remainder=True) == int(tf.data.Dataset.range(n).batch(b, True).cardinality())
+
+
+def test_steps_snippet_against_the_data_and_a_loop():
+    from cnn_glossary.data import load_mnist
+    from cnn_glossary.train import split
+
+    c = publish.collect(SNIPPETS / "steps.py")
+    mnist = load_mnist()
+    (x_fit, _), (x_val, _), _ = split(mnist)
+    assert c.values["n_all"]["value"] == len(mnist.x_train)
+    assert c.values["n_fit"]["value"] == len(x_fit) == len(mnist.x_train) - len(x_val)
+    rows = c.tables["steps"]["rows"]
+    assert len(rows) >= 5
+    for b, steps_all, steps_fit, last in rows:
+        assert steps_all == batches_by_loop(len(mnist.x_train), b)
+        assert steps_fit == batches_by_loop(len(x_fit), b)
+        assert last == len(x_fit) - b * (steps_fit - 1) and 0 < last <= b
+    assert c.values["our_updates"]["value"] == c.values["our_epochs"]["value"] * c.values["our_steps"]["value"]
+
+
+def test_defaults_snippet_matches_a_real_callback():
+    import keras
+
+    c = publish.collect(SNIPPETS / "defaults.py")
+    callback = keras.callbacks.EarlyStopping()
+    assert c.values["monitor"]["value"] == repr(callback.monitor) == "'val_loss'"
+    assert c.values["patience"]["value"] == repr(callback.patience)
+    assert c.values["restore_best_weights"]["value"] == repr(callback.restore_best_weights)
+    assert c.values["start_from_epoch"]["value"] == repr(callback.start_from_epoch)
+    table = dict(c.tables["defaults"]["rows"])
+    assert table["min_delta"] == c.values["min_delta"]["value"]
+    assert float(eval(table["min_delta"])) == abs(callback.min_delta)
+    assert keras.__version__ == c.values["keras_version"]["value"]
+
+
+def test_stop_epoch_follows_keras_semantics():
+    # patience 0: the first epoch that does not improve; patience 2: two non-improving epochs in a row
+    losses = [1.0, 0.8, 0.9, 0.7, 0.75, 0.76, 0.5]
+    assert stop_epoch(losses, 0) == 3
+    assert stop_epoch(losses, 2) == 6
+    assert stop_epoch(losses, 10) is None
+
+
+@pytest.fixture(scope="module")
+def early():
+    return publish.collect(SNIPPETS / "early_stopping.py")
+
+
+def keras_stop(val_loss, patience):
+    """Independent oracle: the 1-based epoch after which EarlyStopping(patience) halts."""
+    best = math.inf
+    since_best = 0
+    for epoch, v in enumerate(val_loss, start=1):
+        if v < best:
+            best, since_best = v, 0
+        else:
+            since_best += 1
+            if since_best >= max(patience, 1):
+                return epoch
+    return None
+
+
+def test_early_stopping_runs_stop_where_the_curve_says(early):
+    full = early.tables["runs"]["rows"][0]
+    assert full[1] == early.values["epochs"]["value"]
+    rows = {row[0]: row for row in early.tables["runs"]["rows"]}
+    defaults = rows["EarlyStopping() defaults"]
+    plain = rows["patience=5"]
+    restored = rows["patience=5, restore_best_weights=True"]
+    # the figure's history is not published as numbers; the stop epochs are, and must agree with each other
+    assert defaults[1] == early.values["defaults_stop"]["value"]
+    assert plain[1] == restored[1] == early.values["patience5_stop"]["value"]
+    assert defaults[1] < plain[1] <= early.values["epochs"]["value"]
+    # restoring the best weights gives the lowest validation loss seen before stopping
+    assert restored[2] < plain[2]
+    assert restored[2] == pytest.approx(min(restored[2], plain[2], defaults[2]))
+    # the network overfits: validation loss ends above its minimum
+    assert early.values["last_val_loss"]["value"] > early.values["best_val_loss"]["value"]
+    assert early.values["last_train_loss"]["value"] < early.values["best_val_loss"]["value"] / 10
+    assert early.figures["curves"].format == "svg" and b"epoch" in early.figures["curves"].data
+
+
+def test_early_stopping_against_the_full_history(early):
+    """Stop epochs and end weights of the callback runs, checked against the full run's history and a loop."""
+    val = early.values["val_loss_history"]["value"]
+    assert len(val) == early.values["epochs"]["value"]
+    rows = {row[0]: row for row in early.tables["runs"]["rows"]}
+    for name, patience in (("EarlyStopping() defaults", 0), ("patience=5", 5)):
+        stop = keras_stop(val, patience)
+        assert rows[name][1] == stop == stop_epoch(val, patience)
+        # deterministic training: the run retraces the full history and ends with the stop epoch's weights
+        assert rows[name][2] == pytest.approx(val[stop - 1], rel=1e-4)
+    stop = rows["patience=5"][1]
+    assert rows["patience=5, restore_best_weights=True"][2] == pytest.approx(min(val[:stop]), rel=1e-4)
+    assert early.values["best_epoch"]["value"] == 1 + val.index(min(val))
+    assert rows["no callback (all epochs)"][2] == pytest.approx(val[-1], rel=1e-4)
