@@ -116,7 +116,7 @@ def residual_curve_figure(widths: list[int], residuals: dict[str, list[float]], 
     Residuals below ``floor`` are drawn on the floor line (exact up to the solver's precision). ``equal_width``
     gives, per line, the middle width equal to the channel count; that point gets an open ring.
     """
-    fig, ax = plt.subplots(figsize=(5.8, 3.3))
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
     shown_floor = floor / 10
     for i, (label, values) in enumerate(residuals.items()):
         y = np.where(np.asarray(values) < floor, shown_floor, values)
@@ -134,7 +134,7 @@ def residual_curve_figure(widths: list[int], residuals: dict[str, list[float]], 
     ax.set_xlabel("channels in the middle layer (channels_mid)")
     ax.set_ylabel("relative residual (log scale)")
     ax.grid(alpha=0.3, which="major")
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
     fig.tight_layout()
     return fig
 
