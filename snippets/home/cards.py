@@ -1,0 +1,27 @@
+"""One small thumbnail per topic for the home page's cards."""
+
+from cnn_glossary import publish, results
+from cnn_glossary.data import load_mnist
+from cnn_glossary.glossary import thumbnails
+
+digit = load_mnist().x_test[0]  # the first test image
+history = results.for_page().data["history"]
+ALT = {
+    "convolution.md": "A 3 by 3 window highlighted on a 5 by 5 grid, with an arrow to one cell of a 3 by 3 output.",
+    "filters.md": "A 3 by 3 grid of numbers: the Sobel kernel, columns -1 0 1, -2 0 2, -1 0 1.",
+    "feature-maps.md": "A handwritten digit next to the map of one edge filter's response to it.",
+    "epochs.md": "Two small falling curves over the epochs: training loss solid, validation loss dashed.",
+    "conv-1x1.md": "Four stacked channel squares with one pixel highlighted, an arrow to two stacked squares.",
+    "conv-3x3.md": "A 3 by 3 window inside a dashed 5 by 5 square: two stacked 3x3 layers see a 5x5 patch.",
+    "activation.md": "The ReLU curve, solid and bent at zero, and the S-shaped sigmoid curve, dashed.",
+    "receptive-field.md": "Nested squares of sizes 1, 3, 5 and 7 on a grid: a receptive field growing by layer.",
+    "mnist.md": "A handwritten digit from the MNIST test set.",
+}
+CAPTION = {"convolution.md": "window → output cell", "filters.md": "a Sobel kernel",
+           "feature-maps.md": "a digit and its edge map", "epochs.md": "loss per epoch of our MNIST run",
+           "conv-1x1.md": "channels mixed at a pixel", "conv-3x3.md": "two 3x3 layers see 5x5",
+           "activation.md": "ReLU and sigmoid", "receptive-field.md": "fields grow layer by layer",
+           "mnist.md": "the first test digit"}
+for page, fig in thumbnails(digit, history).items():
+    name = page.removesuffix(".md").replace("-", "_")
+    publish.figure(name, fig, alt=ALT[page], caption=CAPTION[page], width=190)

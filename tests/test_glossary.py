@@ -1,0 +1,203 @@
+"""The glossary's connective tissue: the term autolinker (unit tests), and on the built site: abbreviation
+tooltips on every page, every topic in the search index, a "See also" section on every page, the values page."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+
+import pytest
+
+from cnn_glossary.glossary import TERMS, link_terms, protected_spans
+
+from .conftest import ROOT
+from .test_site import TOPICS, nav_pages
+
+
+def link(md: str, page: str = "epochs.md", **kw) -> str:
+    return link_terms(textwrap.dedent(md), page, **kw)
+
+
+def test_first_occurrence_only_and_case_kept():
+    out = link("A Feature map is a map. Every feature map has channels; feature maps stack.\n")
+    assert out.count("](feature-maps.md)") == 1
+    assert "[Feature map](feature-maps.md) is a map" in out
+
+
+def test_plural_and_line_break_inside_a_term():
+    assert "[receptive\nfields](receptive-field.md)" in link("Units have receptive\nfields.\n")
+    assert "[kernels](filters.md)" in link("Three kernels.\n")
+
+
+def test_longest_term_wins_and_is_consumed():
+    out = link("A 1x1 convolution is a convolution. Another 1x1 convolution.\n")
+    assert "[1x1 convolution](conv-1x1.md) is a [convolution](convolution.md)" in out
+    assert out.endswith("Another 1x1 convolution.\n")
+
+
+def test_never_on_its_own_page():
+    assert "](epochs.md)" not in link("Ten epochs.\n", page="epochs.md")
+    assert "[epochs](epochs.md)" in link("Ten epochs.\n", page="mnist.md")
+
+
+def test_not_in_headings_code_links_html_titles_math():
+    md = """\
+    # The kernel
+
+    Kernel title
+    ------------
+
+    !!! note "About the kernel"
+
+        Indented prose mentions MNIST.
+
+    ```python
+    kernel = epoch = 3
+    ```
+
+    Use `kernel_size` or `the kernel`; see [the kernel page](filters.md) and ![a kernel](k.png).
+    <figure><figcaption>one kernel, one epoch</figcaption></figure>
+    <a href="x">kernel</a> $\\text{kernel}$ {{ value a/b:kernel }} https://example.org/kernel
+
+    Finally a kernel here.
+    """
+    out = link(md, page="index.md")
+    assert out.count("](filters.md)") == 2  # the existing link, plus the one in the last line
+    assert "Finally a [kernel](filters.md) here." in out
+    assert "# The kernel\n" in out and "Kernel title\n" in out
+    assert '!!! note "About the kernel"' in out
+    assert "Indented prose mentions [MNIST](mnist.md)." in out  # admonition bodies are prose
+    assert "kernel = epoch = 3" in out and "[epoch]" not in out
+
+
+def test_raw_html_block_is_skipped_but_markdown_divs_are_prose():
+    md = """\
+    <div class="x">
+    an epoch inside raw HTML
+    </div>
+
+    <div class="grid" markdown>
+
+    an epoch inside a Markdown div
+
+    </div>
+    """
+    out = link(md, page="index.md")
+    assert "an epoch inside raw HTML" in out
+    assert "an [epoch](epochs.md) inside a Markdown div" in out
+
+
+def test_tables_are_prose():
+    out = link("| term | page |\n| --- | --- |\n| epoch | here |\n", page="index.md")
+    assert "| [epoch](epochs.md) | here |" in out
+
+
+def test_abbreviation_definitions_and_link_references_untouched():
+    out = link("*[MNIST]: a data set\n[epoch]: https://example.org\n", page="index.md")
+    assert "](" not in out
+
+
+def test_only_existing_pages_and_relative_paths():
+    assert "](" not in link("One epoch.\n", page="index.md", existing={"index.md"})
+    assert "[epoch](../epochs.md)" in link("One epoch.\n", page="sub/page.md")
+
+
+def test_uppercase_terms_match_case():
+    out = link("mnist in lower case, then MNIST.\n", page="index.md")
+    assert out == "mnist in lower case, then [MNIST](mnist.md).\n"
+
+
+def test_protected_spans_cover_fenced_code():
+    md = "text\n```\nkernel\n```\n"
+    spans = protected_spans(md)
+    at = md.index("kernel")
+    assert any(a <= at < b for a, b in spans)
+
+
+def test_every_term_page_exists_and_is_in_the_nav():
+    pages = set(nav_pages())
+    for page in TERMS:
+        assert (ROOT / "docs" / page).is_file(), page
+        assert page in pages, page
+
+
+# --- the built site ---------------------------------------------------------------------------------
+
+
+def md_pages() -> list[str]:
+    return [p for p in nav_pages() if p.endswith(".md")]
+
+
+def html_of(built_site, page: str) -> str:
+    path = built_site / ("index.html" if page == "index.md" else page.removesuffix(".md") + "/index.html")
+    return path.read_text()
+
+
+def article(html: str) -> str:
+    return re.search(r"<article.*?</article>", html, re.S).group(0)
+
+
+def test_abbreviations_render_on_every_page(built_site):
+    abbreviations = (ROOT / "docs" / "includes" / "abbreviations.md").read_text()
+    assert not (built_site / "includes").exists(), "docs/includes must not be published"
+    defined = re.findall(r"^\*\[([^\]]+)\]:", abbreviations, re.M)
+    assert {"CNN", "ReLU", "GELU", "ELU", "SiLU", "SGD", "MNIST", "GAP", "BN", "ERF"} <= set(defined)
+    for page in md_pages():
+        body = article(html_of(built_site, page))
+        assert re.search(r'<abbr title="[^"]+">', body), f"{page}: no abbreviation tooltip"
+        assert "*[" not in re.sub(r"<[^>]+>", "", body), f"{page}: an abbreviation definition leaked"
+
+
+def test_search_index_finds_every_topic(built_site):
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    docs = index["docs"]
+    locations = {d["location"] for d in docs}
+    for page in TOPICS + ["values.md"]:
+        loc = page.removesuffix(".md") + "/"
+        assert loc in locations, page
+        title = re.search(r"<h1[^>]*>(.*?)</h1>", html_of(built_site, page), re.S).group(1)
+        title = re.sub(r"<[^>]+>|¶", "", title).strip()
+        hits = [d for d in docs if d["location"] == loc]
+        assert any(d["title"].strip() == title for d in hits), (page, title)
+        assert sum(len(d["text"]) for d in docs if d["location"].startswith(loc)) > 200, page
+
+
+def test_every_page_has_see_also(built_site):
+    for page in md_pages():
+        body = article(html_of(built_site, page))
+        m = re.search(r'<h2 id="see-also">.*?</h2>(.*?)(?:<h2|</article>)', body, re.S)
+        assert m, f"{page}: no 'See also' section"
+        assert m.group(1).count("<a href=") >= 2, f"{page}: 'See also' links to fewer than two pages"
+
+
+def test_terms_are_linked_on_the_built_site(built_site):
+    body = article(html_of(built_site, "activation.md"))
+    first_paragraph = re.search(r"<p>.*?</p>", body, re.S).group(0)
+    assert 'href="../convolution/"' in first_paragraph
+    assert 'href="../activation/"' not in body.split('id="see-also"')[0]
+
+
+def test_home_cards_and_values_page(built_site):
+    home = article(html_of(built_site, "index.md"))
+    assert home.count('class="card"') == len(TOPICS)
+    assert home.count('<figure class="cg-figure">') == len(TOPICS)
+    for page in TOPICS:
+        assert f'href="{page.removesuffix(".md")}/"' in home, page
+    values = article(html_of(built_site, "values.md"))
+    rows = re.findall(r"<tr>.*?</tr>", values, re.S)
+    assert len(rows) > 20
+    for page in ("epochs.md", "activation.md", "mnist.md", "index.md"):
+        assert page in values, page
+    assert "snippets/epochs/early_stopping.py" in values
+    assert "tests/test_epochs.py" in values
+
+
+@pytest.mark.parametrize("page", ["epochs.md", "activation.md", "index.md"])
+def test_page_images_stay_small(built_site, page):
+    html = html_of(built_site, page)
+    base = (built_site / page.removesuffix(".md")) if page != "index.md" else built_site
+    total = 0
+    for src in set(re.findall(r'<img src="([^"]+)"', article(html))):
+        total += (base / src).resolve().stat().st_size
+    assert total < 1_000_000, f"{page}: {total} bytes of images"
