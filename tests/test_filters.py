@@ -46,7 +46,7 @@ def test_hand_filters_against_scipy(digit):
         key = name.replace(" ", "_").lower()
         assert v[f"{key}_min"] == pytest.approx(ref.min(), abs=1e-4)
         assert v[f"{key}_max"] == pytest.approx(ref.max(), abs=1e-4)
-    assert np.allclose(responses[:, :, 0], digit, atol=1e-6)  # identity
+    assert np.allclose(responses[:, :, 0], digit, atol=1e-4)  # identity (published rounded to 4 decimals)
     assert c.figures["hand_filters"].format == "png"
 
 
