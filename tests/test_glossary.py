@@ -56,14 +56,14 @@ def test_not_in_headings_code_links_html_titles_math():
     kernel = epoch = 3
     ```
 
-    Use `kernel_size` or `the kernel`; see [the kernel page](filters.md) and ![a kernel](k.png).
+    Use `kernel_size` or `the kernel`; see [the kernel page](other.md) and ![a kernel](k.png).
     <figure><figcaption>one kernel, one epoch</figcaption></figure>
     <a href="x">kernel</a> $\\text{kernel}$ {{ value a/b:kernel }} https://example.org/kernel
 
     Finally a kernel here.
     """
     out = link(md, page="index.md")
-    assert out.count("](filters.md)") == 2  # the existing link, plus the one in the last line
+    assert out.count("](filters.md)") == 1  # only the one in the last line
     assert "Finally a [kernel](filters.md) here." in out
     assert "# The kernel\n" in out and "Kernel title\n" in out
     assert '!!! note "About the kernel"' in out
@@ -86,6 +86,14 @@ def test_raw_html_block_is_skipped_but_markdown_divs_are_prose():
     out = link(md, page="index.md")
     assert "an epoch inside raw HTML" in out
     assert "an [epoch](epochs.md) inside a Markdown div" in out
+
+
+def test_an_earlier_link_to_the_page_is_enough():
+    out = link("See [the filters page](filters.md). A kernel slides. A kernel [page](filters.md) later.\n",
+               page="index.md")
+    assert out.count("](filters.md)") == 2
+    out = link("A kernel slides; see [filters](filters.md).\n", page="index.md")
+    assert "A [kernel](filters.md) slides" in out
 
 
 def test_tables_are_prose():

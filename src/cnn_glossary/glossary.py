@@ -2,7 +2,8 @@
 
 :data:`TERMS` is the one table of terms and the page that defines them. :func:`link_terms`
 turns the FIRST occurrence of each page's terms on another page into a Markdown link, in
-prose only: headings, code (fenced and inline), math, existing links and images, HTML
+prose only (and only if no earlier link on the page goes there): headings, code (fenced and
+inline), math, existing links and images, HTML
 (tags, raw HTML blocks, ``<a>`` elements), admonition and tab titles, attribute lists and
 placeholders are left alone, and a term is never linked on its own page. Tables count as
 prose. The MkDocs plugin calls it in ``on_page_markdown`` after placeholder substitution.
@@ -120,12 +121,19 @@ def link_terms(markdown: str, page: str, terms: dict[str, list[str]] | None = No
     spans = protected_spans(markdown)
     here = posixpath.dirname(page) or "."
     done = {page}
+    linked_at: dict[str, int] = {}  # where the page already links to a term's page itself
+    for m in re.finditer(r"\]\(([^)#\s]+)", markdown):
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), m.group(1)))
+        linked_at.setdefault(target, m.start())
     out, pos = [], 0
     for m in regex.finditer(markdown):
         target = group_page[m.lastgroup]
         if target in done or (existing is not None and target not in existing):
             continue
         a, b = m.span()
+        if linked_at.get(target, len(markdown)) < a:  # an earlier link to that page is enough
+            done.add(target)
+            continue
         if any(s < b and a < e for s, e in spans):
             continue
         done.add(target)
