@@ -58,7 +58,7 @@ def test_learned_filters(model, digit):
     assert kernels.shape == tuple(layer.kernel.shape) == (3, 3, 1, 16)
     assert np.allclose(kernels, layer.get_weights()[0])
     # the responses are what the model's own conv1 layer outputs, and what SciPy computes
-    conv1 = np.asarray(keras.Model(model.inputs, layer.output)(digit[None, :, :, None].astype("float32")))[0]
+    conv1 = np.asarray(keras.Model(model.input, layer.output)(digit[None, :, :, None].astype("float32")))[0]
     responses = np.array(v["responses"])
     assert np.allclose(responses, conv1, atol=1e-3)
     for f in range(16):
@@ -91,6 +91,9 @@ def test_parameter_sharing_against_keras(model):
         assert ratio == pytest.approx(dense / conv)
     v = values(c)
     assert v["total_conv"] == sum(r[3] for r in rows)
+    assert v["total_dense"] == sum(r[4] for r in rows)
+    assert v["conv1_input"] == str(tuple(conv_layers[0].input.shape[1:]))
+    assert v["conv1_output"] == str(tuple(conv_layers[0].output.shape[1:]))
 
 
 def least_squares_kernel(x, y):

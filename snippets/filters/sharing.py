@@ -15,6 +15,8 @@ for layer in model.layers:
 publish.table("sharing", rows, headers=["layer", "input", "output", "conv parameters", "dense parameters",
                                         "dense / conv"], fmts=[None, None, None, ",", ",", ",.0f"])
 first = rows[0]
+publish.value("conv1_input", first[1])
+publish.value("conv1_output", first[2])
 publish.value("conv1_parameters", first[3])
 publish.value("conv1_dense_parameters", first[4])
 publish.value("conv1_ratio", first[5], fmt=",.0f")

@@ -25,7 +25,7 @@ def feature_model(model):
     import keras
 
     outputs = [model.get_layer(shown_layer_name(model, layer.name)).output for layer in conv_layers(model)]
-    return keras.Model(model.inputs, outputs)
+    return keras.Model(model.input, outputs)
 
 
 def geometry(layer) -> dict:
