@@ -209,3 +209,14 @@ def test_page_images_stay_small(built_site, page):
     for src in set(re.findall(r'<img src="([^"]+)"', article(html))):
         total += (base / src).resolve().stat().st_size
     assert total < 1_000_000, f"{page}: {total} bytes of images"
+
+
+def test_home_cards_snippet_draws_one_small_figure_per_topic():
+    from cnn_glossary import publish
+
+    c = publish.collect(ROOT / "snippets" / "home" / "cards.py")
+    assert sorted(c.figures) == sorted(p.removesuffix(".md").replace("-", "_") for p in TOPICS)
+    for name, fig in c.figures.items():
+        assert fig.format == "svg" and fig.data.lstrip().startswith(b"<?xml"), name
+        assert len(fig.data) < 30_000, (name, len(fig.data))
+    assert sum(len(f.data) for f in c.figures.values()) < 150_000
