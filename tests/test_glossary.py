@@ -3,6 +3,7 @@ tooltips on every page, every topic in the search index, a "See also" section on
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import textwrap
@@ -165,9 +166,9 @@ def test_search_index_finds_every_topic(built_site):
         loc = page.removesuffix(".md") + "/"
         assert loc in locations, page
         title = re.search(r"<h1[^>]*>(.*?)</h1>", html_of(built_site, page), re.S).group(1)
-        title = re.sub(r"<[^>]+>|¶", "", title).strip()
+        title = html.unescape(re.sub(r"<[^>]+>", "", title)).replace("¶", "").strip()
         hits = [d for d in docs if d["location"] == loc]
-        assert any(d["title"].strip() == title for d in hits), (page, title)
+        assert any(html.unescape(d["title"]).strip() == title for d in hits), (page, title)
         assert sum(len(d["text"]) for d in docs if d["location"].startswith(loc)) > 200, page
 
 
