@@ -22,8 +22,9 @@ def conv_animation(config: ConvConfig, x: np.ndarray, kernel: np.ndarray, out: n
 def multichannel_figure(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, out: np.ndarray):
     """Two input channels, three filters of two slices each, three output channels."""
     cin, cout = kernel.shape[2], kernel.shape[3]
-    fig, axes = plt.subplots(cout, 1 + cin + 1, figsize=(7.4, 2.1 * cout),
-                             gridspec_kw={"width_ratios": [x.shape[0] + 1] + [3.4] * cin + [out.shape[0] + 1.5]})
+    n, k, o = x.shape[0], kernel.shape[0], out.shape[0]
+    fig, axes = plt.subplots(cout, 1 + cin + 1, figsize=(7.0, 1.75 * cout),
+                             gridspec_kw={"width_ratios": [n] + [k] * cin + [o]})
     for f in range(cout):
         row = axes[f]
         if f == 0:
@@ -35,8 +36,11 @@ def multichannel_figure(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, out
             row[0].text(0.5, 0.5, f"input\n{x.shape[0]}x{x.shape[1]}x{cin}", ha="center", va="center",
                         transform=row[0].transAxes, color=MUTED)
         for c in range(cin):
-            draw_grid(row[1 + c], kernel[:, :, c, f], title=f"kernel[:, :, {c}, {f}]")
-        draw_grid(row[-1], out[:, :, f], title=f"output channel {f}\n(bias {bias[f]:g})")
+            draw_grid(row[1 + c], kernel[:, :, c, f], title=f"kernel[..., {c}, {f}]")
+        draw_grid(row[-1], out[:, :, f], title=f"output {f}\n(bias {bias[f]:g})")
+        for ax, size in zip(row[1:], [k] * cin + [o]):  # same cell size in every panel, centred vertically
+            top = (n - size) / 2
+            ax.set_ylim(size + top + 0.05, -top - 0.05)
     fig.suptitle(f"kernel shape {tuple(kernel.shape)}: each of the {cout} filters has one 3x3 slice per "
                  f"input channel", fontsize=10, color=INK)
     fig.tight_layout()
