@@ -21,7 +21,7 @@ dense.set_weights([w, b])
 
 y_conv = np.asarray(conv(x))
 y_dense = np.asarray(dense(x.reshape(-1, CHANNELS_IN))).reshape(y_conv.shape)  # every pixel as one sample
-publish.value("max_abs_difference", float(np.abs(y_conv - y_dense).max()), fmt=".1e")
+publish.value("max_abs_difference", float(np.abs(y_conv - y_dense).max()), fmt=".2g")
 publish.value("conv_parameters", conv.count_params())
 publish.value("dense_parameters", dense.count_params())
 publish.value("channels_in", CHANNELS_IN)

@@ -36,6 +36,6 @@ publish.figure(
     "centre and fading towards the square's edges. Right: a bar chart of the gradient along the centre row, "
     "peaked in the middle and near zero at the field's borders.",
     caption=f"Effective versus theoretical receptive field of the centre unit {tuple(unit)} of layer "
-    f"`{LAYER}` in our trained network, averaged over the first {N_DIGITS} test digits (each digit's own "
+    f"{LAYER} in our trained network, averaged over the first {N_DIGITS} test digits (each digit's own "
     "class channel). Dashed: the theoretical field from the calculator.",
 )
