@@ -60,6 +60,12 @@ def test_steps_snippet_against_the_data_and_a_loop():
         assert steps_fit == batches_by_loop(len(x_fit), b)
         assert last == len(x_fit) - b * (steps_fit - 1) and 0 < last <= b
     assert c.values["our_updates"]["value"] == c.values["our_epochs"]["value"] * c.values["our_steps"]["value"]
+    from cnn_glossary import results
+
+    frozen = results.load_result().data
+    assert c.values["our_epochs"]["value"] == frozen["epochs"] == len(frozen["history"]["val_loss"])
+    val = frozen["history"]["val_loss"]
+    assert c.values["our_best_val_epoch"]["value"] == 1 + min(range(len(val)), key=val.__getitem__)
 
 
 def test_defaults_snippet_matches_a_real_callback():

@@ -179,6 +179,7 @@ def thumbnails(digit, history: dict) -> dict:
 
     fig, ax = new()  # filters: the Sobel x kernel
     draw_grid(ax, np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]), fontsize=8)
+    ax.set_xlim(-1.4, 4.4)  # the same landscape shape as the other cards
     out["filters.md"] = fig
 
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(1.9, 1.0))  # feature maps: a digit and one filter's response
@@ -236,10 +237,11 @@ def thumbnails(digit, history: dict) -> dict:
         off = (7 - size) / 2
         ax.add_patch(Rectangle((off, off), size, size, fill=size == 1, facecolor=INK, edgecolor=PALETTE[k],
                                lw=1.6, linestyle=["-", "--", "-.", ":"][k]))
-    ax.set_xlim(-0.2, 7.2), ax.set_ylim(7.2, -0.2), ax.set_aspect("equal")
+    ax.set_xlim(-2.6, 9.6), ax.set_ylim(7.2, -0.2), ax.set_aspect("equal")
     out["receptive-field.md"] = fig
 
     fig, ax = new()  # MNIST: a test digit
     ax.imshow(digit, cmap="gray_r")
+    ax.set_xlim(-10, 37)
     out["mnist.md"] = fig
     return out
