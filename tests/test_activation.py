@@ -122,7 +122,7 @@ def test_collapse_snippet():
     v = {k: d["value"] for k, d in c.values.items()}
     assert v["dense_max_diff"] < 1e-4
     assert v["conv_max_diff"] < 1e-4
-    assert v["conv_kernel"] == [5, 5]
+    assert v["conv_kernel"] == "5x5"
     assert v["relu_max_diff"] > 100 * v["conv_max_diff"]
     assert v["conv_params_two"] == (3 * 3 * 3 + 1) * 4 + (3 * 3 * 4 + 1) * 2
     assert v["conv_params_one"] == 5 * 5 * 3 * 2 + 2

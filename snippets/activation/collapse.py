@@ -24,7 +24,7 @@ one = keras.layers.Conv2D(2, 5)
 one.build(x.shape)
 one.set_weights([k.astype("float32"), kb.astype("float32")])
 publish.value("conv_max_diff", np.abs(two_conv - np.asarray(one(x))).max(), fmt=".1e")
-publish.value("conv_kernel", k.shape[:2], fmt=None)
+publish.value("conv_kernel", f"{k.shape[0]}x{k.shape[1]}")
 publish.value("conv_params_two", c1.count_params() + c2.count_params())
 publish.value("conv_params_one", one.count_params())
 

@@ -7,11 +7,13 @@ from cnn_glossary.data import load_mnist
 model = results.for_page().load_model()
 x_test = load_mnist().x_test.astype("float32")[..., None] / 255.0  # all 10,000 test images
 layers = never_firing(model, x_test)
-rows = [(r["layer"], "x".join(map(str, r["shape"])), r["units"], r["dead_units"], r["dead_units"] / r["units"],
-         r["channels"], r["dead_channels"]) for r in layers]
-publish.table("dead", rows, headers=["ReLU layer", "output shape", "units", "never fire", "fraction",
-                                     "channels", "channels that never fire"],
-              fmts=[None, None, ",", ",", ".1%", None, None])
+rows = [
+    (r["layer"], "x".join(map(str, r["shape"])), r["units"], r["dead_units"], r["dead_units"] / r["units"],
+     r["channels"], r["dead_channels"])
+    for r in layers
+]
+headers = ["ReLU layer", "output shape", "units", "never fire", "fraction", "channels", "channels that never fire"]
+publish.table("dead", rows, headers=headers, fmts=[None, None, ",", ",", ".1%", None, None])
 total, dead = sum(r["units"] for r in layers), sum(r["dead_units"] for r in layers)
 publish.value("n_images", len(x_test))
 publish.value("total_units", total)
