@@ -32,16 +32,23 @@ def check_layers(model, names=None, units=None):
     clone = rf.linear_positive_clone(model)
     input_size = tuple(model.inputs[0].shape[1:3])
     names = names or [n for n, f in report.items() if f.kind != "Input" and not f.is_global]
+    # a dilated kernel's taps leave holes in its field; the calculator reports the field's span
+    dilated = any(tuple(getattr(layer, "dilation_rate", (1, 1))) != (1, 1) for layer in model.layers)
     checked = 0
     for name in names:
         f = report[name]
         for unit in units or [(f.output_size[0] // 2, f.output_size[1] // 2)]:
             grad = rf.gradient_map(clone, name, unit)
             assert grad.max() > 0, name
-            assert rf.measured_span(grad) == rf.predicted_span(f, unit, input_size), (name, unit, f)
-            # the measured field is a solid rectangle: every pixel in it has a non-zero gradient
-            (r0, r1), (c0, c1) = rf.measured_span(grad)
-            assert (grad[r0:r1 + 1, c0:c1 + 1] > 0).all(), name
+            measured, predicted = rf.measured_span(grad), rf.predicted_span(f, unit, input_size)
+            clipped = predicted != tuple((int(a), int(b)) for a, b in f.span(unit))
+            if dilated and clipped:  # the clipped box may begin or end in a hole: containment only
+                assert all(p0 <= m0 and m1 <= p1 for (m0, m1), (p0, p1) in zip(measured, predicted)), (name, unit)
+            else:
+                assert measured == predicted, (name, unit, f)
+            if not dilated:  # the measured field is a solid rectangle: every pixel in it has a non-zero gradient
+                (r0, r1), (c0, c1) = measured
+                assert (grad[r0:r1 + 1, c0:c1 + 1] > 0).all(), name
             checked += 1
     return checked
 
@@ -243,3 +250,44 @@ def test_effective_field_matches_finite_differences_and_stays_inside_the_theoret
     # the effective field is concentrated: the central quarter of the area holds more than its share
     assert c.values["core_share"]["value"] > c.values["core_area_share"]["value"]
     assert c.values["field_side"]["value"] == f.rows.size
+
+
+layer_spec = st.tuples(
+    st.sampled_from(["conv", "depthwise", "max", "avg"]),
+    st.integers(1, 4), st.integers(1, 3),  # kernel rows, cols
+    st.integers(1, 2), st.integers(1, 2),  # stride rows, cols
+    st.integers(1, 2),  # dilation (convolutions only, and only with stride 1)
+    st.sampled_from(["same", "valid"]),
+)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(layer_spec, min_size=1, max_size=4))
+def test_random_stacks_against_gradient(specs):
+    layers = []
+    for kind, kr, kc, sr, sc, d, padding in specs:
+        if d > 1:
+            sr = sc = 1
+        if kind == "conv":
+            layers.append(L.Conv2D(2, (kr, kc), strides=(sr, sc), dilation_rate=d, padding=padding))
+        elif kind == "depthwise":
+            layers.append(L.DepthwiseConv2D((kr, kc), strides=(sr, sc), dilation_rate=d, padding=padding))
+        elif kind == "max":
+            layers.append(L.MaxPooling2D((kr, kc), strides=(sr, sc), padding=padding))
+        else:
+            layers.append(L.AveragePooling2D((kr, kc), strides=(sr, sc), padding=padding))
+    model = keras.Sequential([keras.Input((33, 30, 2)), *layers])
+    last = rf.receptive_fields(model)[-1]
+    n_r, n_c = last.output_size
+    check_layers(model, [model.layers[-1].name], units=[(0, 0), (n_r // 2, n_c // 2), (n_r - 1, n_c - 1)])
+
+
+def test_nested_sequential_block_inside_a_functional_model():
+    block = keras.Sequential([keras.Input((20, 20, 2)), L.Conv2D(2, 3, padding="same", name="inner_a"),
+                              L.Conv2D(2, 3, strides=2, name="inner_b")], name="block")
+    x = keras.Input((20, 20, 2))
+    y = L.Conv2D(2, 3, name="outer")(block(x))
+    model = keras.Model(x, y)
+    report = rf.by_name(rf.receptive_fields(model))
+    assert report["inner_b"].size == (5, 5) and report["outer"].size == (9, 9) and report["outer"].jump == (2, 2)
+    check_layers(model, ["outer"], units=[(1, 2), (3, 3)])

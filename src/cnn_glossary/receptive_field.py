@@ -15,6 +15,7 @@ stride ``s`` and ``p`` zeros of padding before the input updates them as
     jump  <- jump * s
 
 which, read from the output back to the input, is the recurrence ``r_in = s * r_out + (k - s)``.
+A dilated kernel's taps skip pixels, so its field can have holes; ``size`` is the field's span.
 Every quantity is a pair (rows, columns), so non-square kernels and strides work.
 
 Where branches merge (``Add``, ``Concatenate``, ...), a unit's field is the union of its fields along every
