@@ -96,6 +96,7 @@ def test_fit_snippet_curve():
         # them needs at least that many
         bound = next(m for m in range(1, 100) if 18 * channels * m - m * m >= 25 * channels * channels)
         assert first_exact is not None and first_exact >= bound
+        assert first_exact == bound  # the page says the fit reaches exactness at the bound itself
     assert "residual" in c.figures
 
 
