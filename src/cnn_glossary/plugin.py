@@ -157,24 +157,25 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             ]
             return ", ".join(hits) or "none found"
 
-        rows = ["| Page | Value | Shown as | Produced by | Checked by |", "| :-- | :-- | --: | :-- | :-- |"]
+        out = []
         for page in sorted(self.uses):
-            seen, first = set(), True
-            for p in self.uses[page]:
-                if p.kind != "value" or (p.snippet_id, p.name, p.fmt) in seen:
+            seen, rows, last_sid = set(), [], None
+            for p in sorted((p for p in self.uses[page] if p.kind == "value"), key=lambda p: (p.snippet_id, p.line)):
+                if (p.snippet_id, p.name, p.fmt) in seen:
                     continue
                 seen.add((p.snippet_id, p.name, p.fmt))
                 res = self.results[p.snippet_id]
-                rel = res.path.relative_to(self.root).as_posix()
-                link = posixpath.relpath(page, posixpath.dirname(src) or ".")
                 shown = ph.render_value(res.values[p.name], p.fmt) if p.name in res.values else "?"
-                where = f"[{page}]({link})" if first else ""
-                first = False
-                rows.append(
-                    f"| {where} | `{p.snippet_id}:{p.name}` | {shown.replace('|', chr(92) + '|')} | `{rel}` "
-                    f"| {checked_by(p.snippet_id)} |"
-                )
-        return "\n".join(rows)
+                first = p.snippet_id != last_sid
+                last_sid = p.snippet_id
+                snippet = f"`{res.path.relative_to(self.root).as_posix()}`" if first else ""
+                tested = checked_by(p.snippet_id) if first else ""
+                rows.append(f"| {snippet} | {tested} | `{p.name}` | {shown.replace('|', chr(92) + '|')} |")
+            if rows:
+                link = posixpath.relpath(page, posixpath.dirname(src) or ".")
+                out += [f"## [{page}]({link})", "", "| Snippet | Checked by | Value | Shown as |",
+                        "| :-- | :-- | :-- | --: |", *rows, ""]
+        return "\n".join(out)
 
     def on_page_content(self, html: str, page, config, files):
         if not self.config.enabled:
