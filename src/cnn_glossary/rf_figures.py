@@ -66,7 +66,7 @@ def stacked_fields_figure(maps: dict[str, np.ndarray]):
         ax.imshow(grad > 0, cmap="Blues", vmin=0, vmax=1.6)
         rows, cols = np.nonzero(grad > 0)
         ax.add_patch(Rectangle((cols.min() - 0.5, rows.min() - 0.5), np.ptp(cols) + 1, np.ptp(rows) + 1, fill=False,
-                               edgecolor=INK, lw=1.6, hatch="..."))
+                               edgecolor=INK, lw=1.6, hatch="//"))
         ax.set_xticks(np.arange(-0.5, n, 1), minor=True)
         ax.set_yticks(np.arange(-0.5, n, 1), minor=True)
         ax.grid(which="minor", color=MUTED, lw=0.3)
