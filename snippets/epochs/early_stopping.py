@@ -12,7 +12,7 @@ restored = overfit_run(data, early_stopping={"patience": 5, "restore_best_weight
 
 best = argmin1(full.history["val_loss"])
 publish.value("val_loss_history", full.history["val_loss"])  # for the tests
-for name, v in (("n_train", OVERFIT_TRAIN), ("n_val", OVERFIT_VAL), ("epochs", OVERFIT_EPOCHS), ("units", OVERFIT_UNITS)):
+for name, v in dict(n_train=OVERFIT_TRAIN, n_val=OVERFIT_VAL, epochs=OVERFIT_EPOCHS, units=OVERFIT_UNITS).items():
     publish.value(name, v)
 publish.value("best_epoch", best)
 publish.value("best_val_loss", full.history["val_loss"][best - 1], fmt=".3f")
