@@ -107,6 +107,12 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             if not (self.root / path).is_file():
                 raise PluginError(f"docs/{src}:{line}: the include '{path}' does not exist")
         found = ph.find(markdown)
+        missing = {p.snippet_id for p in found if p.snippet_id and p.snippet_id not in self.results}
+        if missing:  # the page was edited after the build scanned it (mkdocs serve)
+            try:
+                self.results.update(self.pipeline.ensure(missing))
+            except SnippetError as exc:
+                raise PluginError(f"docs/{src}: snippet {exc}\n\n{exc.details}") from None
         warnings = sorted({w for p in found if p.snippet_id for w in self.results[p.snippet_id].warnings})
         out, pos = [], 0
         for p in found:
