@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnn_glossary import publish
@@ -32,8 +32,16 @@ def check_layers(model, names=None, units=None):
     clone = rf.linear_positive_clone(model)
     input_size = tuple(model.inputs[0].shape[1:3])
     names = names or [n for n, f in report.items() if f.kind != "Input" and not f.is_global]
-    # a dilated kernel's taps leave holes in its field; the calculator reports the field's span
-    dilated = any(tuple(getattr(layer, "dilation_rate", (1, 1))) != (1, 1) for layer in model.layers)
+    # a dilated kernel's taps, or a kernel smaller than its stride (e.g. 1x1 with stride 2), leave holes in
+    # the field; the calculator reports the field's span
+    def leaves_holes(layer):
+        kernel = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+        strides = getattr(layer, "strides", None)
+        if tuple(getattr(layer, "dilation_rate", (1, 1))) != (1, 1):
+            return True
+        return bool(kernel and strides and any(k < s for k, s in zip(kernel, strides)))
+
+    dilated = any(leaves_holes(layer) for layer in model.layers)
     checked = 0
     for name in names:
         f = report[name]
@@ -42,7 +50,10 @@ def check_layers(model, names=None, units=None):
             assert grad.max() > 0, name
             measured, predicted = rf.measured_span(grad), rf.predicted_span(f, unit, input_size)
             clipped = predicted != tuple((int(a), int(b)) for a, b in f.span(unit))
-            if dilated and clipped:  # the clipped box may begin or end in a hole: containment only
+            # At a border the theoretical field is clipped to the input; the unit may reach even less (the
+            # clipped box can begin or end in a hole, or in padding of an intermediate layer that covers
+            # input pixels no earlier unit reads): the clipped box is an upper bound there, exact elsewhere.
+            if clipped:
                 assert all(p0 <= m0 and m1 <= p1 for (m0, m1), (p0, p1) in zip(measured, predicted)), (name, unit)
             else:
                 assert measured == predicted, (name, unit, f)
@@ -271,12 +282,17 @@ def test_random_stacks_against_gradient(specs):
         if kind == "conv":
             layers.append(L.Conv2D(2, (kr, kc), strides=(sr, sc), dilation_rate=d, padding=padding))
         elif kind == "depthwise":
+            sc = sr  # TensorFlow's depthwise kernel supports equal row and column strides only
             layers.append(L.DepthwiseConv2D((kr, kc), strides=(sr, sc), dilation_rate=d, padding=padding))
         elif kind == "max":
             layers.append(L.MaxPooling2D((kr, kc), strides=(sr, sc), padding=padding))
         else:
             layers.append(L.AveragePooling2D((kr, kc), strides=(sr, sc), padding=padding))
-    model = keras.Sequential([keras.Input((33, 30, 2)), *layers])
+    try:
+        model = keras.Sequential([keras.Input((33, 30, 2)), *layers])
+    except Exception:  # noqa: BLE001 - a stack whose map shrinks below a kernel is not a model
+        assume(False)
+    assume(all(d > 0 for f in rf.receptive_fields(model) for d in f.output_size))
     last = rf.receptive_fields(model)[-1]
     n_r, n_c = last.output_size
     check_layers(model, [model.layers[-1].name], units=[(0, 0), (n_r // 2, n_c // 2), (n_r - 1, n_c - 1)])
