@@ -55,9 +55,10 @@ class SnippetResult:
         return self.figure_dir / self.figures[name]["file"]
 
 
-def library_versions() -> dict[str, str]:
+def library_versions(names: Iterable[str] = VERSIONED_LIBRARIES) -> dict[str, str]:
+    """The Python version and the installed version of each named distribution."""
     versions = {"python": sys.version.split()[0]}
-    for name in VERSIONED_LIBRARIES:
+    for name in names:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

@@ -10,14 +10,14 @@ when that no longer matches the code, the result is stale.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import os
 import platform
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = ROOT / "results" / "mnist"
@@ -44,13 +44,8 @@ def training_hash(config: dict) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    versions = {"python": sys.version.split()[0]}
-    for name in ("tensorflow", "tensorflow-cpu", "keras", "numpy"):
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return versions
+    """Versions of the libraries that compute the training result."""
+    return pipeline.library_versions(("tensorflow", "tensorflow-cpu", "keras", "numpy"))
 
 
 def cpu_name() -> str:
