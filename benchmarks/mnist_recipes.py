@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import statistics
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 
@@ -47,16 +50,51 @@ def _two_convs_at_full_resolution(keras):
     return keras.Model(inputs, layers.Softmax()(x))
 
 
-# name: (module constants to change, label smoothing, model builder or None for the shipped one)
+@dataclass(frozen=True)
+class Variant:
+    constants: dict = field(default_factory=dict)  # module constants of cnn_glossary.train to change
+    smoothing: float = 0.0  # label smoothing of the training loss
+    builder: Callable | None = None  # a model builder in place of the shipped one
+    elastic_pixels: float = 0.0  # elastic distortion after the affine one: largest displacement
+    clean_epochs: int = 0  # the last epochs train on undistorted images
+
+
 VARIANTS = {
-    "shipped": ({}, 0.0, None),
-    "weight-decay": ({"WEIGHT_DECAY": 0.002}, 0.0, None),
-    "weight-decay+smoothing": ({"WEIGHT_DECAY": 0.002}, 0.1, None),
-    "weight-decay+smoothing, 30 epochs": ({"WEIGHT_DECAY": 0.002, "EPOCHS": 30}, 0.1, None),
-    "weight-decay, stronger augmentation": (
-        {"WEIGHT_DECAY": 0.002, "MAX_ROTATION_DEGREES": 12.0, "MAX_SHIFT_PIXELS": 3.0}, 0.0, None),
-    "two convolutions at 28x28": ({}, 0.0, _two_convs_at_full_resolution),
+    "shipped": Variant(),
+    "weight-decay": Variant({"WEIGHT_DECAY": 0.002}),
+    "weight-decay+smoothing": Variant({"WEIGHT_DECAY": 0.002}, smoothing=0.1),
+    "weight-decay+smoothing+30 epochs": Variant({"WEIGHT_DECAY": 0.002, "EPOCHS": 30}, smoothing=0.1),
+    "weight-decay+stronger augmentation": Variant(
+        {"WEIGHT_DECAY": 0.002, "MAX_ROTATION_DEGREES": 12.0, "MAX_SHIFT_PIXELS": 3.0}),
+    "two convolutions at 28x28": Variant(builder=_two_convs_at_full_resolution),
+    "elastic 2 px": Variant(elastic_pixels=2.0),
+    "clean last 2 epochs": Variant(clean_epochs=2),
+    "elastic 1.5 px+clean last 2 epochs": Variant(elastic_pixels=1.5, clean_epochs=2),
 }
+ELASTIC_GRID = 5  # control points per side of the random displacement field
+
+
+def _elastic(tf, images, key, pixels):
+    """Move each pixel along a smooth random field (control points interpolated bicubically), bilinear."""
+    n, h, w = tf.shape(images)[0], 28, 28
+    controls = tf.random.stateless_uniform([n, ELASTIC_GRID, ELASTIC_GRID, 2], seed=key, minval=-1.0, maxval=1.0)
+    d = tf.image.resize(controls, [h, w], method="bicubic") * pixels
+    ys, xs = tf.meshgrid(tf.range(h, dtype=tf.float32), tf.range(w, dtype=tf.float32), indexing="ij")
+    sy, sx = ys[None] + d[..., 0], xs[None] + d[..., 1]
+    y0, x0 = tf.floor(sy), tf.floor(sx)
+    wy, wx = sy - y0, sx - x0
+    flat = tf.reshape(images, [-1])
+    first = tf.range(n)[:, None, None] * (h * w)
+
+    def at(yy, xx):
+        inside = tf.cast((yy >= 0) & (yy <= h - 1) & (xx >= 0) & (xx <= w - 1), tf.float32)
+        yi = tf.cast(tf.clip_by_value(yy, 0, h - 1), tf.int32)
+        xi = tf.cast(tf.clip_by_value(xx, 0, w - 1), tf.int32)
+        return tf.gather(flat, first + yi * w + xi) * inside
+
+    out = ((1 - wy) * (1 - wx) * at(y0, x0) + (1 - wy) * wx * at(y0, x0 + 1)
+           + wy * (1 - wx) * at(y0 + 1, x0) + wy * wx * at(y0 + 1, x0 + 1))
+    return out[..., None]
 
 
 def run_one(variant: str, seed: int, threads: int, subset: int = 0) -> dict:
@@ -73,17 +111,38 @@ def run_one(variant: str, seed: int, threads: int, subset: int = 0) -> dict:
 
     from cnn_glossary import train
 
-    constants, smoothing, builder = VARIANTS[variant]
-    for name, value in constants.items():
+    v = VARIANTS[variant]
+    for name, value in v.constants.items():
         setattr(train, name, value)
-    if builder:
-        train.build_model = builder
-    if smoothing:
+    if v.builder:
+        train.build_model = v.builder
+    if v.elastic_pixels:
+        affine = train.augment
+
+        def affine_then_elastic(tf, images, batch_index, seed):
+            key = tf.stack([tf.cast(batch_index, tf.int32), tf.constant(seed + 1000, tf.int32)])
+            return _elastic(tf, affine(tf, images, batch_index, seed), key, v.elastic_pixels)
+
+        train.augment = affine_then_elastic
+    if v.clean_epochs:
+        distort, batches, steps_per_epoch = train.augment, train.training_batches, []
+
+        def batches_counted(tf, x, y, epochs, seed, augmented=True):
+            steps_per_epoch.append(math.ceil(len(x) / train.BATCH_SIZE))
+            return batches(tf, x, y, epochs, seed, augmented)
+
+        def distort_until_the_last_epochs(tf, images, batch_index, seed):
+            epoch = tf.cast(batch_index, tf.int32) // steps_per_epoch[-1]
+            out = distort(tf, images, batch_index, seed)
+            return tf.cond(epoch < train.EPOCHS - v.clean_epochs, lambda: out, lambda: images)
+
+        train.augment, train.training_batches = distort_until_the_last_epochs, batches_counted
+    if v.smoothing:
         compile_ = keras.Model.compile
 
         def smoothed_loss(y_true, y_pred):
             one_hot = keras.ops.one_hot(keras.ops.cast(keras.ops.reshape(y_true, (-1,)), "int32"), 10)
-            return keras.losses.categorical_crossentropy(one_hot, y_pred, label_smoothing=smoothing)
+            return keras.losses.categorical_crossentropy(one_hot, y_pred, label_smoothing=v.smoothing)
 
         def compile_smoothed(self, **kwargs):
             kwargs.update(loss=smoothed_loss, metrics=["sparse_categorical_accuracy"])
