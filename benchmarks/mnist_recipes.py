@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python benchmarks/mnist_recipes.py [--variants a,b] [--seeds 1,2,3] [--jobs 2]`.
 Each (variant, seed) trains from scratch in a fresh process with the shipped training code
-(`cnn_glossary.train`), changed only as the variant says. It prints one line per run, then a
+(`cnn_glossary.mnist.train`), changed only as the variant says. It prints one line per run, then a
 table with each variant's final validation accuracy, final test accuracy (mean and lowest over
 the seeds) and training seconds. The test set is evaluated once per run, after the last epoch.
 
@@ -52,7 +52,7 @@ def _two_convs_at_full_resolution(keras):
 
 @dataclass(frozen=True)
 class Variant:
-    constants: dict = field(default_factory=dict)  # module constants of cnn_glossary.train to change
+    constants: dict = field(default_factory=dict)  # module constants of cnn_glossary.mnist.train to change
     smoothing: float = 0.0  # label smoothing of the training loss
     builder: Callable | None = None  # a model builder in place of the shipped one
     elastic_pixels: float = 0.0  # elastic distortion after the affine one: largest displacement
@@ -109,7 +109,7 @@ def run_one(variant: str, seed: int, threads: int, subset: int = 0) -> dict:
     import keras
     import numpy as np
 
-    from cnn_glossary import train
+    from cnn_glossary.mnist import train
 
     v = VARIANTS[variant]
     for name, value in v.constants.items():

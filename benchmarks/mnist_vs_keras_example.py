@@ -48,10 +48,10 @@ def time_to(points, threshold):
 
 
 def run_ours(seed):
-    from cnn_glossary import train
+    from cnn_glossary.mnist import train
 
     keras, _ = train.setup(seed)
-    from cnn_glossary.data import load_mnist
+    from cnn_glossary.mnist.data import load_mnist
 
     _, _, (x_test, y_test) = train.split(load_mnist())
     probe = make_probe(keras, x_test, y_test)
@@ -60,10 +60,10 @@ def run_ours(seed):
 
 
 def run_keras_example(seed):
-    from cnn_glossary import baselines, train
+    from cnn_glossary.mnist import baselines, train
 
     keras, _ = train.setup(seed)
-    from cnn_glossary.data import load_mnist
+    from cnn_glossary.mnist.data import load_mnist
 
     mnist = load_mnist()
     x = (mnist.x_train.astype("float32") / 255)[..., None]

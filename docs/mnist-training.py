@@ -1,1 +1,1 @@
-../src/cnn_glossary/train.py
+../src/cnn_glossary/mnist/train.py

@@ -132,8 +132,8 @@ def test_never_firing_counts_against_numpy():
     """The snippet's table, checked on the frozen model against a plain per-layer count."""
     import keras
 
-    from cnn_glossary import results
-    from cnn_glossary.data import load_mnist
+    from cnn_glossary.mnist import results
+    from cnn_glossary.mnist.data import load_mnist
 
     c = publish.collect(SNIPPETS / "dead_units.py")
     model = results.load_result().load_model()

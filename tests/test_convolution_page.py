@@ -36,7 +36,7 @@ def scipy_oracle(config, x, kernel):
 def animations():
     """The snippet's published numbers. Drawing 100 frames is slow, so frames are counted, not drawn,
     here; test_animation_frames draws one row for real."""
-    import cnn_glossary.conv_figures as conv_figures
+    import cnn_glossary.figures.conv as conv_figures
 
     real = conv_figures.conv_animation
     conv_figures.conv_animation = lambda config, x, kernel, out: f"frames={out.size}".encode()
@@ -47,7 +47,7 @@ def animations():
 
 
 def test_animation_frames():
-    from cnn_glossary.conv_figures import conv_animation
+    from cnn_glossary.figures.conv import conv_animation
 
     config = by_name("no_padding_strides_odd")
     x = example_input(config, 0)

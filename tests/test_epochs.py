@@ -45,8 +45,8 @@ def test_steps_per_epoch_matches_tf_data():
 
 
 def test_steps_snippet_against_the_data_and_a_loop():
-    from cnn_glossary.data import load_mnist
-    from cnn_glossary.train import split
+    from cnn_glossary.mnist.data import load_mnist
+    from cnn_glossary.mnist.train import split
 
     c = publish.collect(SNIPPETS / "steps.py")
     mnist = load_mnist()
@@ -60,7 +60,7 @@ def test_steps_snippet_against_the_data_and_a_loop():
         assert steps_fit == batches_by_loop(len(x_fit), b)
         assert last == len(x_fit) - b * (steps_fit - 1) and 0 < last <= b
     assert c.values["our_updates"]["value"] == c.values["our_epochs"]["value"] * c.values["our_steps"]["value"]
-    from cnn_glossary import results
+    from cnn_glossary.mnist import results
 
     frozen = results.load_result().data
     assert c.values["our_epochs"]["value"] == frozen["epochs"] == len(frozen["history"]["val_loss"])

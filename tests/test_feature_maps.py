@@ -12,9 +12,10 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 from PIL import Image
 
-from cnn_glossary import publish, results
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
 from cnn_glossary.conv import output_size
-from cnn_glossary.data import load_mnist
+from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.featuremaps import ZERO_SUBSET, feature_model
 from cnn_glossary.kernels import DIGIT_INDEX
 

@@ -11,8 +11,9 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.signal import correlate2d
 
-from cnn_glossary import publish, results
-from cnn_glossary.data import load_mnist
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
+from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.kernels import DIGIT_INDEX, HAND_FILTERS, SOBEL_X, sobel_pairs
 
 from .conftest import ROOT

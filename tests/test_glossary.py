@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from cnn_glossary.glossary import TERMS, link_terms, protected_spans
+from cnn_glossary.site.glossary import TERMS, link_terms, protected_spans
 
 from .conftest import ROOT
 from .test_site import TOPICS, nav_pages

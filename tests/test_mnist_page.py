@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnn_glossary import publish, results
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
 from cnn_glossary.conv import output_size
 
 from .conftest import ROOT
@@ -21,7 +22,7 @@ def frozen():
 @pytest.fixture(scope="module")
 def predictions(frozen):
     """A fresh evaluation of the committed model on the test set: the oracle for the page."""
-    from cnn_glossary.data import load_mnist
+    from cnn_glossary.mnist.data import load_mnist
 
     mnist = load_mnist()
     model = frozen.load_model()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cnn_glossary.pipeline import Pipeline, SnippetError
+from cnn_glossary.site.pipeline import Pipeline, SnippetError
 
 from .conftest import MKDOCS_ENV
 

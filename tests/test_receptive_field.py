@@ -83,7 +83,7 @@ def test_closed_form_matches_backward_recurrence(layers):
 
 
 def test_mnist_model_every_layer():
-    from cnn_glossary.train import build_model
+    from cnn_glossary.mnist.train import build_model
 
     model = build_model(keras)
     assert check_layers(model) >= 15
@@ -198,7 +198,7 @@ def test_growth_snippet_matches_closed_form():
 
 
 def test_mnist_table_snippet_matches_gradient_measurement():
-    from cnn_glossary.train import build_model
+    from cnn_glossary.mnist.train import build_model
 
     c = publish.collect(ROOT / "snippets" / "receptive_field" / "mnist_layers.py")
     model = build_model(keras)
@@ -223,8 +223,8 @@ def test_mnist_table_snippet_matches_gradient_measurement():
 
 
 def test_effective_field_matches_finite_differences_and_stays_inside_the_theoretical_field():
-    from cnn_glossary import results
-    from cnn_glossary.data import load_mnist
+    from cnn_glossary.mnist import results
+    from cnn_glossary.mnist.data import load_mnist
 
     model = results.load_result().load_model()
     mnist = load_mnist()

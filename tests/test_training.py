@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cnn_glossary import cli, results
+from cnn_glossary.mnist import cli, results
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_shapes_and_counts_are_consistent(small_run):
 def test_model_budget():
     import keras
 
-    from cnn_glossary import train
+    from cnn_glossary.mnist import train
 
     assert train.build_model(keras).count_params() <= 20_000
 
@@ -94,7 +94,7 @@ def test_strict_build_fails_on_a_stale_result(small_run, site):
     (stale / "result.json").write_text(json.dumps(data))
     site.snippet(
         "score",
-        "from pathlib import Path\nfrom cnn_glossary import publish, results\n"
+        "from pathlib import Path\nfrom cnn_glossary import publish\nfrom cnn_glossary.mnist import results\n"
         'r = results.for_page(Path("frozen"))\n'
         'publish.value("acc", r.data["test_accuracy"], fmt=".2%")\n',
     )

@@ -3,7 +3,7 @@
 import numpy as np
 
 from cnn_glossary import publish
-from cnn_glossary.activations import activation_figure
+from cnn_glossary.figures.activation import activation_figure
 
 x = np.linspace(-4, 4, 161)
 publish.figure(

@@ -1,8 +1,9 @@
 """ReLU units of our trained MNIST network that output zero for every test image."""
 
-from cnn_glossary import publish, results
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
 from cnn_glossary.activations import blank_patches, never_firing
-from cnn_glossary.data import load_mnist
+from cnn_glossary.mnist.data import load_mnist
 
 model = results.for_page().load_model()
 x_test = load_mnist().x_test.astype("float32")[..., None] / 255.0  # all 10,000 test images

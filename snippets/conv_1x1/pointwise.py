@@ -4,7 +4,7 @@ import keras
 import numpy as np
 
 from cnn_glossary import publish
-from cnn_glossary.rf_figures import pointwise_figure
+from cnn_glossary.figures.receptive_field import pointwise_figure
 
 CHANNELS_IN, CHANNELS_OUT, INPUT_SIZE = 3, 4, 6
 rng = np.random.default_rng(0)

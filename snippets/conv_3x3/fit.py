@@ -4,7 +4,7 @@ import numpy as np
 
 from cnn_glossary import publish
 from cnn_glossary.counting import fit_two_3x3
-from cnn_glossary.rf_figures import residual_curve_figure
+from cnn_glossary.figures.receptive_field import residual_curve_figure
 
 WIDTHS = [1, 2, 3, 4, 5, 6]  # channels_mid
 CHANNELS = [1, 2, 3]  # channels_in = channels_out of the 5x5 layer being imitated

@@ -5,7 +5,7 @@ import keras
 from cnn_glossary import publish
 from cnn_glossary.counting import ConvLayer, count_chain, total
 from cnn_glossary.receptive_field import gradient_map, linear_positive_clone, measured_span
-from cnn_glossary.rf_figures import stacked_fields_figure
+from cnn_glossary.figures.receptive_field import stacked_fields_figure
 
 INPUT_SIZE, CHANNELS = 15, 64  # a 15x15 single-channel test image; C = 64 channels for the parameter count
 STACKS = {"one 5x5": [5], "two 3x3": [3, 3], "one 7x7": [7], "three 3x3": [3, 3, 3]}

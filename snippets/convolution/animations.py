@@ -1,7 +1,7 @@
 """One animation per row of the convolution table; every number in the frames comes from TensorFlow."""
 
 from cnn_glossary import publish
-from cnn_glossary.conv_figures import conv_animation
+from cnn_glossary.figures.conv import conv_animation
 from cnn_glossary.conv_table import CONV_TABLE, DESCRIPTIONS, EXAMPLE_KERNEL, example_input, row_output
 
 for seed, config in enumerate(CONV_TABLE):

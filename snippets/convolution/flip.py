@@ -4,7 +4,7 @@ import numpy as np
 from scipy.signal import convolve2d
 
 from cnn_glossary import publish
-from cnn_glossary.conv_figures import grids_figure
+from cnn_glossary.figures.conv import grids_figure
 from cnn_glossary.conv_table import EXAMPLE_KERNEL, tf_conv2d
 
 x = np.random.default_rng(3).integers(0, 4, size=(5, 5)).astype("float32")

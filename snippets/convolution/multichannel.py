@@ -3,7 +3,7 @@
 import numpy as np
 
 from cnn_glossary import publish
-from cnn_glossary.conv_figures import multichannel_figure
+from cnn_glossary.figures.conv import multichannel_figure
 from cnn_glossary.conv_table import keras_conv2d
 
 rng = np.random.default_rng(7)

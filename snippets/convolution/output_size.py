@@ -4,7 +4,7 @@ import numpy as np
 
 from cnn_glossary import publish
 from cnn_glossary.conv import ConvConfig, cross_correlate2d
-from cnn_glossary.figures import conv_step_figure
+from cnn_glossary.figures.style import conv_step_figure
 
 SETTINGS = [
     ConvConfig("mnist_first_layer", input_size=28, kernel_size=3),

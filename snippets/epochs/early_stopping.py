@@ -1,8 +1,8 @@
 """Early stopping on a deliberately overfitting network: 1,000 MNIST training images, 40 epochs."""
 
 from cnn_glossary import publish
-from cnn_glossary.epochs import (OVERFIT_EPOCHS, OVERFIT_TRAIN, OVERFIT_UNITS, OVERFIT_VAL, argmin1,
-                                 early_stopping_figure, overfit_data, overfit_run)
+from cnn_glossary.epochs import OVERFIT_EPOCHS, OVERFIT_TRAIN, OVERFIT_UNITS, OVERFIT_VAL, argmin1, overfit_data, overfit_run
+from cnn_glossary.figures.epochs import early_stopping_figure
 
 data = overfit_data()
 full = overfit_run(data)  # no callback: all 40 epochs

@@ -1,9 +1,10 @@
 """Steps (gradient updates) per epoch: ceil(N / B), on MNIST's training set."""
 
-from cnn_glossary import publish, results
-from cnn_glossary.data import load_mnist
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
+from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.epochs import argmin1, steps_per_epoch
-from cnn_glossary.train import BATCH_SIZE, VALIDATION_SIZE
+from cnn_glossary.mnist.train import BATCH_SIZE, VALIDATION_SIZE
 
 n_all = len(load_mnist().x_train)  # every training image
 n_fit = n_all - VALIDATION_SIZE  # what our training fits on, after holding out validation images

@@ -1,8 +1,9 @@
 """Every conv layer's feature maps in the trained network for one real test digit, with their shapes."""
 
-from cnn_glossary import publish, results
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
 from cnn_glossary.conv import output_size
-from cnn_glossary.conv_figures import feature_map_figure
+from cnn_glossary.figures.conv import feature_map_figure
 from cnn_glossary.featuremaps import conv_layers, feature_model, geometry, shown_layer_name
 from cnn_glossary.kernels import DIGIT_INDEX, test_digit
 

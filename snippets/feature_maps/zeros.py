@@ -1,7 +1,8 @@
 """The fraction of exactly-zero values in each layer's feature maps, over a subset of the test set."""
 
-from cnn_glossary import publish, results
-from cnn_glossary.data import load_mnist
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
+from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.featuremaps import ZERO_SUBSET, conv_layers, shown_layer_name, zero_fractions
 
 model = results.for_page().load_model()

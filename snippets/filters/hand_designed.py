@@ -3,8 +3,8 @@
 import numpy as np
 
 from cnn_glossary import publish
-from cnn_glossary.conv_figures import image_row_figure
-from cnn_glossary.data import load_mnist
+from cnn_glossary.figures.conv import image_row_figure
+from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.kernels import DIGIT_INDEX, HAND_FILTERS, apply_kernels, test_digit
 
 digit = test_digit()

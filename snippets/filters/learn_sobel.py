@@ -3,7 +3,7 @@
 import numpy as np
 
 from cnn_glossary import publish
-from cnn_glossary.conv_figures import grids_figure
+from cnn_glossary.figures.conv import grids_figure
 from cnn_glossary.kernels import SOBEL_X, learn_kernel, sobel_pairs
 
 N_DIGITS, EPOCHS = 500, 30

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from cnn_glossary import publish, results
-from cnn_glossary.conv_figures import image_row_figure
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
+from cnn_glossary.figures.conv import image_row_figure
 from cnn_glossary.kernels import apply_kernels, closest_hand_filter, test_digit
 
 model = results.for_page().load_model()

@@ -1,6 +1,7 @@
 """Parameter sharing: each conv layer of our network against a dense layer joining the same shapes."""
 
-from cnn_glossary import publish, results
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
 from cnn_glossary.kernels import dense_parameters
 
 model = results.for_page().load_model()

@@ -1,8 +1,9 @@
 """One small thumbnail per topic for the home page's cards."""
 
-from cnn_glossary import publish, results
-from cnn_glossary.data import load_mnist
-from cnn_glossary.glossary import thumbnails
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
+from cnn_glossary.mnist.data import load_mnist
+from cnn_glossary.figures.cards import thumbnails
 
 digit = load_mnist().x_test[0]  # the first test image
 history = results.for_page().data["history"]

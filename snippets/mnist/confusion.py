@@ -3,7 +3,8 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from cnn_glossary import publish, results
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
 
 cm = np.array(results.for_page().data["confusion_matrix"])
 off = cm.copy()

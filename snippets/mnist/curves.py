@@ -2,9 +2,10 @@
 
 import matplotlib.pyplot as plt
 
-from cnn_glossary import publish, results
-from cnn_glossary.figures import PALETTE
-from cnn_glossary.train import VALIDATION_SIZE
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
+from cnn_glossary.figures.style import PALETTE
+from cnn_glossary.mnist.train import VALIDATION_SIZE
 
 history = results.for_page().data["history"]
 epochs = range(1, len(history["loss"]) + 1)

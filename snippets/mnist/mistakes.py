@@ -2,8 +2,9 @@
 
 import matplotlib.pyplot as plt
 
-from cnn_glossary import publish, results
-from cnn_glossary.data import load_mnist
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
+from cnn_glossary.mnist.data import load_mnist
 
 wrong = results.for_page().data["misclassified"]
 images = load_mnist().x_test

@@ -1,6 +1,7 @@
 """The frozen MNIST result: score, provenance, and the model's layers."""
 
-from cnn_glossary import publish, results
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
 
 frozen = results.for_page()
 r = frozen.data
@@ -30,10 +31,10 @@ publish.value("model_parameters", model.count_params())
 # Context for the page: the data set's size, the Keras example's size, the reproduction tolerance.
 import keras  # noqa: E402
 
-from cnn_glossary.baselines import keras_example_model  # noqa: E402
-from cnn_glossary.cli import TOLERANCE_PP  # noqa: E402
-from cnn_glossary.data import load_mnist  # noqa: E402
-from cnn_glossary.train import VALIDATION_SIZE  # noqa: E402
+from cnn_glossary.mnist.baselines import keras_example_model  # noqa: E402
+from cnn_glossary.mnist.cli import TOLERANCE_PP  # noqa: E402
+from cnn_glossary.mnist.data import load_mnist  # noqa: E402
+from cnn_glossary.mnist.train import VALIDATION_SIZE  # noqa: E402
 
 mnist = load_mnist()
 publish.value("n_train", len(mnist.x_train))

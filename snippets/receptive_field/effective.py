@@ -2,10 +2,11 @@
 
 import numpy as np
 
-from cnn_glossary import publish, results
-from cnn_glossary.data import load_mnist
+from cnn_glossary import publish
+from cnn_glossary.mnist import results
+from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.receptive_field import by_name, effective_field, predicted_span, receptive_fields
-from cnn_glossary.rf_figures import erf_figure
+from cnn_glossary.figures.receptive_field import erf_figure
 
 LAYER, N_DIGITS = "classifier_1x1", 200
 model = results.for_page().load_model()

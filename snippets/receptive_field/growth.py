@@ -4,8 +4,8 @@ import keras
 
 from cnn_glossary import publish
 from cnn_glossary.receptive_field import receptive_fields
-from cnn_glossary.rf_figures import growth_figure
-from cnn_glossary.train import build_model
+from cnn_glossary.figures.receptive_field import growth_figure
+from cnn_glossary.mnist.train import build_model
 
 DEPTH = 6  # layers in each 3x3 stack
 

@@ -4,7 +4,7 @@ import keras
 
 from cnn_glossary import publish
 from cnn_glossary.receptive_field import by_name, receptive_fields, report_rows
-from cnn_glossary.train import build_model
+from cnn_glossary.mnist.train import build_model
 
 report = receptive_fields(build_model(keras))
 shown = [row for row, f in zip(report_rows(report), report) if f.kind not in ("BatchNormalization", "ReLU")]

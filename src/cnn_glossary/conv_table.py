@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from .conv import ConvConfig
+from cnn_glossary.conv import ConvConfig
 
 CONV_TABLE: list[ConvConfig] = [
     ConvConfig("no_padding_no_strides", input_size=5, kernel_size=3),
@@ -64,7 +64,7 @@ def tf_conv2d(x: np.ndarray, kernel: np.ndarray, padding="valid", stride: int = 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
-    from .conv import effective_kernel_size
+    from cnn_glossary.conv import effective_kernel_size
 
     squeeze = x.ndim == 2 and kernel.ndim == 2
     x4 = np.asarray(x, dtype="float32")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .conv import output_size
+from cnn_glossary.conv import output_size
 
 
 @dataclass(frozen=True)

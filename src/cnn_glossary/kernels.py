@@ -23,14 +23,14 @@ SOBEL_X = HAND_FILTERS["Sobel x"]
 
 def test_digit() -> np.ndarray:
     """The page's MNIST test digit, scaled to [0, 1] as the network sees it."""
-    from .data import load_mnist
+    from cnn_glossary.mnist.data import load_mnist
 
     return load_mnist().x_test[DIGIT_INDEX].astype("float32") / 255.0
 
 
 def apply_kernels(image: np.ndarray, kernels: np.ndarray) -> np.ndarray:
     """Cross-correlate one (H, W) image with kernels (k, k, n) by TensorFlow, "same" padding: (H, W, n)."""
-    from .conv_table import tf_conv2d
+    from cnn_glossary.conv_table import tf_conv2d
 
     return tf_conv2d(image[:, :, None], kernels[:, :, None, :], padding="same")
 
@@ -67,7 +67,7 @@ def sobel_pairs(n: int = 500, convolve: bool = False, seed: int = 0, noise: floa
     """
     from scipy.signal import convolve2d, correlate2d
 
-    from .data import load_mnist
+    from cnn_glossary.mnist.data import load_mnist
 
     idx = np.random.default_rng(seed).choice(60000, size=n, replace=False)
     rng = np.random.default_rng(seed + 1)

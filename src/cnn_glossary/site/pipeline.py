@@ -1,6 +1,6 @@
 """Run snippets, cache what they publish, and re-run a snippet only when its inputs change.
 
-Each snippet runs in its own process (:mod:`cnn_glossary.runner`). Its cache entry is a
+Each snippet runs in its own process (:mod:`cnn_glossary.site.runner`). Its cache entry is a
 manifest next to the figures it drew, recording the hash of every input: the snippet's
 source, the package modules it imported, the files it read, and the versions of the
 libraries that compute the numbers. A snippet is fresh while all of those match; a file
@@ -172,9 +172,9 @@ class Pipeline:
         os.close(fd)
         report_path = Path(report_name)
         env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-        src = str(Path(__file__).resolve().parent.parent)
+        src = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-        cmd = [sys.executable, "-m", "cnn_glossary.runner", str(self.root), str(path), str(report_path), str(self.figure_dir)]
+        cmd = [sys.executable, "-m", "cnn_glossary.site.runner", str(self.root), str(path), str(report_path), str(self.figure_dir)]
         start = time.perf_counter()
         try:
             proc = subprocess.run(cmd, cwd=self.root, env=env, capture_output=True, text=True, timeout=self.timeout)

@@ -1,6 +1,6 @@
 """Run one snippet in a fresh process and report what it published and what it read.
 
-Used by :mod:`cnn_glossary.pipeline` as ``python -m cnn_glossary.runner ROOT SNIPPET OUT FIGDIR``.
+Used by :mod:`cnn_glossary.site.pipeline` as ``python -m cnn_glossary.site.runner ROOT SNIPPET OUT FIGDIR``.
 It writes a JSON report to OUT: the published values, tables and figures (figure files
 go to FIGDIR, named by content hash), and every file the run depended on: the snippet,
 the package modules it imported, and the files it opened for reading under the project
@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
 
     import cnn_glossary
     from cnn_glossary import publish
-    from cnn_glossary.data import data_home
+    from cnn_glossary.mnist.data import data_home
 
     package_dir = Path(cnn_glossary.__file__).resolve().parent
     watched = [root, data_home().resolve()]

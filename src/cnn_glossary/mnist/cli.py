@@ -15,7 +15,7 @@ def build_result(model, history: dict, test, loss: float, accuracy: float, predi
                  seconds: float) -> dict:
     import numpy as np
 
-    from . import results
+    from cnn_glossary.mnist import results
 
     y_true = np.asarray(test[1])
     y_pred = predicted.argmax(axis=1)
@@ -58,7 +58,7 @@ def build_result(model, history: dict, test, loss: float, accuracy: float, predi
 def run_training(seed: int, epochs: int, subset: int | None, out: Path) -> dict:
     import time
 
-    from . import results, train
+    from cnn_glossary.mnist import results, train
 
     config = {"seed": seed, "epochs": epochs, "subset": subset}
     print(f"Training {epochs} epochs with seed {seed}" + (f" on {subset} images" if subset else ""), flush=True)
@@ -75,14 +75,14 @@ def run_training(seed: int, epochs: int, subset: int | None, out: Path) -> dict:
 
 
 def cmd_train(args) -> int:
-    from . import results
+    from cnn_glossary.mnist import results
 
     run_training(args.seed, args.epochs, args.subset, Path(args.out) if args.out else results.RESULTS_DIR)
     return 0
 
 
 def cmd_reproduce(args) -> int:
-    from . import results
+    from cnn_glossary.mnist import results
 
     frozen = results.load_result(Path(args.results) if args.results else results.RESULTS_DIR)
     if frozen.stale:
@@ -103,7 +103,7 @@ def cmd_reproduce(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from . import train
+    from cnn_glossary.mnist import train
 
     parser = argparse.ArgumentParser(prog="cnn-glossary", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

@@ -1,6 +1,6 @@
 """Figures for the Receptive Field, 1x1 Convolution and 3x3 Convolution pages.
 
-Same look as :mod:`cnn_glossary.figures`: white card, Okabe-Ito colours, and meaning carried by line
+Same look as :mod:`cnn_glossary.figures.style`: white card, Okabe-Ito colours, and meaning carried by line
 style, markers, hatching and labels as well as colour.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .figures import INK, LINESTYLES, MUTED, PALETTE, plt  # noqa: F401 - importing figures sets the style
+from cnn_glossary.figures.style import INK, LINESTYLES, MUTED, PALETTE, plt  # noqa: F401 - importing figures sets the style
 from matplotlib.patches import FancyArrowPatch, Rectangle  # noqa: E402
 
 MARKERS = ["o", "s", "^", "D", "v", "P"]

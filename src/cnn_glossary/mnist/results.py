@@ -17,9 +17,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import pipeline
+from cnn_glossary.site import pipeline
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 RESULTS_DIR = ROOT / "results" / "mnist"
 RETRAIN_COMMAND = "cnn-glossary train  (from a checkout: .venv/bin/cnn-glossary train)"
 REQUIRED_FIELDS = (
@@ -113,7 +113,7 @@ class FrozenResult:
     def load_model(self):
         import keras
 
-        from . import train  # noqa: F401 - registers nothing, but keeps the dependency visible
+        from cnn_glossary.mnist import train  # noqa: F401 - registers nothing, but keeps the dependency visible
 
         return keras.saving.load_model(self.model_path, compile=False)
 
@@ -143,7 +143,7 @@ def for_page(folder: Path = RESULTS_DIR) -> FrozenResult:
     The flag becomes a build warning (``mkdocs build --strict`` fails, naming the retrain
     command) and a visible box on every page that embeds the snippet's results.
     """
-    from . import publish
+    from cnn_glossary.site import publish
 
     result = load_result(folder)
     if result.stale:

@@ -18,7 +18,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from .publish import format_value
+from cnn_glossary.site.publish import format_value
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 FORM = re.compile(

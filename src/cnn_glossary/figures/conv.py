@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .conv import ConvConfig, visited_inputs
-from .figures import INK, MUTED, conv_step_figure, draw_grid, figure_to_image, gif_bytes, plt
+from cnn_glossary.conv import ConvConfig, visited_inputs
+from cnn_glossary.figures.style import INK, MUTED, conv_step_figure, draw_grid, figure_to_image, gif_bytes, plt
 
 
 def conv_animation(config: ConvConfig, x: np.ndarray, kernel: np.ndarray, out: np.ndarray,

@@ -1,4 +1,4 @@
-"""MkDocs plugin: a thin adapter from MkDocs events to :mod:`cnn_glossary.pipeline`.
+"""MkDocs plugin: a thin adapter from MkDocs events to :mod:`cnn_glossary.site.pipeline`.
 
 - ``on_config``: set up the pipeline with paths resolved from the config file's folder,
   and point ``pymdownx.snippets`` there too.
@@ -23,9 +23,9 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from . import glossary, mathml
-from . import placeholders as ph
-from .pipeline import Pipeline, SnippetError, SnippetResult
+from cnn_glossary.site import glossary, mathml
+from cnn_glossary.site import placeholders as ph
+from cnn_glossary.site.pipeline import Pipeline, SnippetError, SnippetResult
 
 log = logging.getLogger("mkdocs.plugins.cnn_glossary")
 FIGURE_URI = "assets/generated"
@@ -191,5 +191,5 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
     def on_serve(self, server, config, builder):
         if self.config.enabled:
             server.watch(str(self.pipeline.snippets_dir))
-            server.watch(str(Path(__file__).resolve().parent))
+            server.watch(str(Path(__file__).resolve().parents[1]))  # the whole package
         return server

@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 
-from .conv import ConvConfig  # noqa: E402
+from cnn_glossary.conv import ConvConfig  # noqa: E402
 
 INK = "#1a1a2e"
 MUTED = "#8a8fa3"

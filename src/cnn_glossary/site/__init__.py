@@ -1,0 +1,1 @@
+"""The documentation engine. Only this part knows MkDocs, and only ``plugin.py`` imports it."""
