@@ -55,15 +55,68 @@ def test_model_budget():
     assert train.build_model(keras).count_params() <= 20_000
 
 
-def test_stale_when_code_or_settings_change(small_run, monkeypatch):
-    _, out = small_run
-    assert not results.load_result(out).stale
-    monkeypatch.setattr(results, "training_source", lambda: b"# edited training code\n")
+def test_a_result_that_is_not_the_full_recipe_is_stale(small_run):
+    _, out = small_run  # trained on a subset for 2 epochs with seed 3
     frozen = results.load_result(out)
+    assert frozen.stale
+    assert "not the full recipe" in frozen.stale_message and "cnn-glossary train" in frozen.stale_message
+
+
+@pytest.fixture
+def as_recipe(small_run, monkeypatch):
+    """Pretend the small run's settings are the recipe, to test the code-hash half of staleness."""
+    result, out = small_run
+    monkeypatch.setattr(results, "recipe_config", lambda: dict(result["config"]))
+    return out
+
+
+def test_stale_when_the_code_changes(as_recipe, monkeypatch):
+    assert not results.load_result(as_recipe).stale
+    source = results.training_source().decode()
+    changed = source.replace("BATCH_SIZE = 128", "BATCH_SIZE = 64")
+    assert changed != source
+    monkeypatch.setattr(results, "training_source", lambda: changed.encode())
+    frozen = results.load_result(as_recipe)
     assert frozen.stale
     assert "cnn-glossary train" in frozen.stale_message
     with pytest.raises(results.StaleResult):
-        results.require_fresh(out)
+        results.require_fresh(as_recipe)
+
+
+def test_prose_edits_keep_the_result_fresh(as_recipe, monkeypatch):
+    source = results.training_source().decode()
+    edited = (source.replace("# # Training a first CNN on MNIST", "# # Training a frist CNN on MNIST")
+              .replace("held out from the 60,000", "kept apart from the 60,000")
+              .replace('"""Train from scratch;', '"""Train, from scratch;'))
+    assert edited.count("\n") == source.count("\n") and edited != source
+    monkeypatch.setattr(results, "training_source", lambda: edited.encode())
+    assert not results.load_result(as_recipe).stale
+
+
+@pytest.mark.parametrize("argv", [["--subset", "2000", "--epochs", "1"], ["--epochs", "3"], ["--seed", "2"]])
+def test_train_refuses_to_publish_anything_but_the_full_recipe(argv, capsys, monkeypatch):
+    ran = []
+    monkeypatch.setattr(cli, "run_training", lambda *a, **k: ran.append(a))
+    assert cli.main(["train", *argv]) == 2
+    err = capsys.readouterr().err
+    assert "only the full recipe" in err and "--out" in err and len(err.strip().splitlines()) == 1
+    assert not ran
+
+
+def test_train_with_other_settings_writes_where_out_says(monkeypatch, tmp_path):
+    ran = []
+    monkeypatch.setattr(cli, "run_training", lambda *a, **k: ran.append(a))
+    assert cli.main(["train", "--subset", "2000", "--epochs", "1", "--out", str(tmp_path)]) == 0
+    from cnn_glossary.mnist import train
+
+    assert ran == [(train.SEED, 1, 2000, tmp_path)]
+
+
+def test_reproduce_rejects_a_result_that_is_not_the_full_recipe(small_run, capsys, monkeypatch):
+    _, out = small_run
+    monkeypatch.setattr(cli, "run_training", lambda *a, **k: pytest.fail("must not train"))
+    assert cli.main(["reproduce", "--results", str(out)]) == 1
+    assert "not the full recipe" in capsys.readouterr().err
 
 
 def test_interrupted_write_leaves_previous_result_intact(small_run, tmp_path):

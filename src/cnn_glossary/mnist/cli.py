@@ -77,7 +77,15 @@ def run_training(seed: int, epochs: int, subset: int | None, out: Path) -> dict:
 def cmd_train(args) -> int:
     from cnn_glossary.mnist import results
 
-    run_training(args.seed, args.epochs, args.subset, Path(args.out) if args.out else results.RESULTS_DIR)
+    out = Path(args.out) if args.out else results.RESULTS_DIR
+    config = {"seed": args.seed, "epochs": args.epochs, "subset": args.subset}
+    if not results.is_full_recipe(config) and out.resolve() == results.RESULTS_DIR.resolve():
+        recipe = results.recipe_config()
+        print(f"error: only the full recipe (seed {recipe['seed']}, {recipe['epochs']} epochs, every training image) "
+              f"may write {results.RESULTS_DIR.relative_to(results.ROOT)}/; pass --out DIR for this run",
+              file=sys.stderr)
+        return 2
+    run_training(args.seed, args.epochs, args.subset, out)
     return 0
 
 
@@ -88,9 +96,9 @@ def cmd_reproduce(args) -> int:
     if frozen.stale:
         print(f"error: {frozen.stale_message}", file=sys.stderr)
         return 1
-    config = frozen.data["config"]
+    config = results.recipe_config()  # the recipe's constants, never the result's own settings
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = run_training(config["seed"], config["epochs"], config.get("subset"), Path(tmp))
+        fresh = run_training(config["seed"], config["epochs"], config["subset"], Path(tmp))
     committed, again = frozen.data["test_accuracy"] * 100, fresh["test_accuracy"] * 100
     gap = abs(committed - again)
     print(f"committed test accuracy {committed:.2f} %, reproduced {again:.2f} %: "

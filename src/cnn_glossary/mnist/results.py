@@ -36,9 +36,38 @@ def training_source() -> bytes:
     return (Path(__file__).resolve().parent / "train.py").read_bytes()
 
 
-def training_hash(config: dict) -> str:
-    """sha256 of the training script and the run's configuration."""
-    digest = hashlib.sha256(training_source())
+def behaviour_source(source: bytes | str | None = None) -> str:
+    """The training script as Python sees it: comments, Markdown cells and docstrings removed.
+
+    Editing the script's prose (it is also the site's "Training script" page) changes nothing here;
+    editing a statement or a constant does.
+    """
+    import ast
+
+    tree = ast.parse(training_source() if source is None else source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.unparse(tree)
+
+
+def recipe_config() -> dict:
+    """The full recipe: the training script's own SEED and EPOCHS, on the whole training split."""
+    from cnn_glossary.mnist import train
+
+    return {"seed": train.SEED, "epochs": train.EPOCHS, "subset": None}
+
+
+def is_full_recipe(config: dict) -> bool:
+    return config == recipe_config()
+
+
+def training_hash(config: dict, source: bytes | str | None = None) -> str:
+    """sha256 of what the training script does (not its prose) and of the run's settings."""
+    digest = hashlib.sha256(behaviour_source(source).encode())
     digest.update(json.dumps(config, sort_keys=True).encode())
     return digest.hexdigest()
 
@@ -96,13 +125,17 @@ class FrozenResult:
 
     @property
     def stale(self) -> bool:
-        return self.data["training_hash"] != self.current_hash
+        """True unless the result came from today's code run with the full recipe's settings."""
+        return self.data["training_hash"] != self.current_hash or not is_full_recipe(self.data.get("config", {}))
 
     @property
     def stale_message(self) -> str:
+        where = f"{self.folder.relative_to(ROOT) if self.folder.is_relative_to(ROOT) else self.folder}/result.json"
+        if not is_full_recipe(self.data.get("config", {})):
+            return (f"{where} is not the full recipe (it was trained with {self.data.get('config')}, the recipe "
+                    f"is {recipe_config()}). Retrain with: {RETRAIN_COMMAND}")
         return (
-            f"{self.folder.relative_to(ROOT) if self.folder.is_relative_to(ROOT) else self.folder}/result.json "
-            f"was produced by other training code or settings (hash {self.data['training_hash'][:12]}, "
+            f"{where} was produced by other training code or settings (hash {self.data['training_hash'][:12]}, "
             f"the code now hashes to {self.current_hash[:12]}). Retrain with: {RETRAIN_COMMAND}"
         )
 
@@ -127,7 +160,7 @@ def load_result(folder: Path = RESULTS_DIR) -> FrozenResult:
     model = folder / data["model_file"]
     if not model.exists() or hashlib.sha256(model.read_bytes()).hexdigest() != data["model_sha256"]:
         raise FileNotFoundError(f"{model} is missing or does not match result.json. Retrain: {RETRAIN_COMMAND}")
-    return FrozenResult(data, folder, training_hash(data["config"]))
+    return FrozenResult(data, folder, training_hash(recipe_config()))
 
 
 def require_fresh(folder: Path = RESULTS_DIR) -> FrozenResult:
