@@ -20,6 +20,8 @@ nav:
 plugins:
   - cnn-glossary
 markdown_extensions:
+  - admonition
+  - pymdownx.details
   - attr_list
   - md_in_html
   - pymdownx.arithmatex:

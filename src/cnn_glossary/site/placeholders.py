@@ -7,6 +7,9 @@ Syntax, anywhere in a page outside code::
     {{ table convolution/output_size:sizes }}            a Markdown table
     {{ figure convolution/output_size:slide }}           a figure with alt text and caption
     {{ snippet convolution/output_size }}                the snippet's source, as a code block
+    {{ snippet convolution/output_size:lesson }}         "In code", collapsed: the lines between
+                                                         ``# --8<-- [start:lesson]`` and ``[end:lesson]``,
+                                                         with the whole file one click further
 
 ``{{ values_index }}`` renders the list of every value embedded on the site. Anything
 else between ``{{`` and ``}}`` is an error, so a typo never reaches a reader.
@@ -27,7 +30,7 @@ FORM = re.compile(
 )
 SPECIAL = {"values_index"}
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
-INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"']+)["']""")
+INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"':]+)(?::[^"']*)?["']""")  # path, then :section or :lines
 
 
 class PlaceholderError(ValueError):
@@ -95,8 +98,6 @@ def find(markdown: str) -> list[Placeholder]:
                 "{{ value|table|figure snippet/id:name }}, {{ snippet snippet/id }} or {{ values_index }}",
             )
         kind, name = form["kind"], form["name"]
-        if kind == "snippet" and name:
-            raise PlaceholderError(line, f"{m.group(0)!r}: {{{{ snippet ... }}}} takes a snippet id without :name")
         if kind != "snippet" and not name:
             raise PlaceholderError(line, f"{m.group(0)!r}: missing ':name' after the snippet id")
         if form["fmt"] and kind != "value":
@@ -147,9 +148,31 @@ def render_figure(fig: dict, url: str) -> str:
     )
 
 
-def render_snippet(path: str) -> str:
-    """A code block whose body pymdownx.snippets fills from the snippet file."""
-    return f'```python title="{path}"\n--8<-- "{path}"\n```'
+def render_snippet(path: str, section: str | None = None, indent: str = "") -> str:
+    """A code block whose body pymdownx.snippets fills from the snippet file.
+
+    With ``section``, a collapsed "In code" block shows only that section of the file (its
+    ``# --8<-- [start:section]`` ... ``[end:section]`` lines), and a nested collapsed block shows
+    the whole file. ``indent`` is the placeholder's own indentation, repeated on every line after
+    the first so that the block stays inside a list or an admonition.
+    """
+    if not section:
+        return f'```python title="{path}"\n{indent}--8<-- "{path}"\n{indent}```'
+    lines = [
+        f'??? example "In code: the lesson lines of `{path}`"',
+        "",
+        f'    ```python title="{path}"',
+        f'    --8<-- "{path}:{section}"',
+        "    ```",
+        "",
+        '    ??? note "Show the full snippet"',
+        "",
+        f'        ```python title="{path}"',
+        f'        --8<-- "{path}"',
+        "        ```",
+        "",
+    ]
+    return "\n".join(lines[:1] + [indent + line if line else "" for line in lines[1:]])
 
 
 def render_warnings(messages: list[str]) -> str:

@@ -117,7 +117,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         out, pos = [], 0
         for p in found:
             out.append(markdown[pos : p.start])
-            out.append(self._render(p, page))
+            out.append(self._render(p, page, markdown))
             pos = p.end
         out.append(markdown[pos:])
         # each glossary term links to its page, once per page, if that page is part of the site
@@ -125,7 +125,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         linked = glossary.link_terms("".join(out), src, existing=existing)
         return ph.insert_after_title(linked, ph.render_warnings(warnings))
 
-    def _render(self, p: ph.Placeholder, page) -> str:
+    def _render(self, p: ph.Placeholder, page, markdown: str = "") -> str:
         src = page.file.src_uri
         where = f"docs/{src}:{p.line}"
         if p.kind == "values_index":
@@ -133,7 +133,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         res = self.results[p.snippet_id]
         rel = res.path.relative_to(self.root).as_posix()
         if p.kind == "snippet":
-            return ph.render_snippet(rel)
+            line_start = markdown.rfind("\n", 0, p.start) + 1
+            before = markdown[line_start : p.start]
+            return ph.render_snippet(rel, p.name, before if not before.strip() else "")
         pool = {"value": res.values, "table": res.tables, "figure": res.figures}[p.kind]
         if p.name not in pool:
             have = ", ".join(sorted(pool)) or "none"
