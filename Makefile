@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve build test reproduce benchmark clean
+.PHONY: install serve build test test-notebooks reproduce benchmark clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ build: $(STAMP)  ## the strict build into site/
 
 test: $(STAMP)  ## every test: pure functions, tiny sites, the strict build, the browser
 	$(BIN)/python -m pytest
+
+test-notebooks: $(STAMP)  ## run every page's generated notebook top to bottom (minutes; CI runs it)
+	$(BIN)/python -m pytest -m notebooks
 
 reproduce: $(STAMP)  ## retrain from scratch and check the committed MNIST result
 	$(BIN)/cnn-glossary reproduce

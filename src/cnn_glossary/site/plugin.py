@@ -23,7 +23,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from cnn_glossary.site import glossary, mathml
+from cnn_glossary.site import glossary, mathml, notebooks
 from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import Pipeline, SnippetError, SnippetResult
 
@@ -90,6 +90,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 f"  used by {', '.join(needed.get(sid, []))}\n"
                 f"  run it alone to debug: python {rel}\n\n{exc.details}"
             ) from None
+        self._add_notebooks(files, config)
         for res in self.results.values():
             for message in res.warnings:
                 log.warning(f"{res.path.relative_to(self.root)}: {message}")
@@ -98,6 +99,24 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(res.figure_path(name))))
         return files
+
+    def _add_notebooks(self, files: Files, config) -> None:
+        """One notebook per page that shows code: the snippets it uses, in page order."""
+        self.notebook_pages: set[str] = set()
+        for file in files.documentation_pages():
+            found = self.uses.get(file.src_uri, [])
+            if not any(p.kind == "snippet" for p in found):
+                continue
+            order = list(dict.fromkeys(p.snippet_id for p in found if p.snippet_id))
+            title = next((line[2:].strip() for line in file.content_string.splitlines() if line.startswith("# ")),
+                         file.src_uri)
+            try:
+                text = notebooks.build_notebook(
+                    title, file.src_uri, [(sid, self.pipeline.snippet_path(sid)) for sid in order])
+            except notebooks.NotebookError as exc:
+                raise PluginError(f"docs/{file.src_uri}: cannot make its notebook: {exc}") from None
+            files.append(File.generated(config, notebooks.notebook_uri(file.src_uri), content=text))
+            self.notebook_pages.add(file.src_uri)
 
     def on_page_markdown(self, markdown: str, page, config, files):
         if not self.config.enabled:
@@ -115,6 +134,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 raise PluginError(f"docs/{src}: snippet {exc}\n\n{exc.details}") from None
         warnings = sorted({w for p in found if p.snippet_id for w in self.results[p.snippet_id].warnings})
         out, pos = [], 0
+        self._link_pending = src in getattr(self, "notebook_pages", set())
         for p in found:
             out.append(markdown[pos : p.start])
             out.append(self._render(p, page, markdown))
@@ -135,7 +155,12 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         if p.kind == "snippet":
             line_start = markdown.rfind("\n", 0, p.start) + 1
             before = markdown[line_start : p.start]
-            return ph.render_snippet(rel, p.name, before if not before.strip() else "")
+            indent = before if not before.strip() else ""
+            block = ph.render_snippet(rel, p.name, indent)
+            if getattr(self, "_link_pending", False):  # the notebook button follows the page's first code block
+                self._link_pending = False
+                block += f"\n\n{indent}{notebooks.download_link(src)}\n"
+            return block
         pool = {"value": res.values, "table": res.tables, "figure": res.figures}[p.kind]
         if p.name not in pool:
             have = ", ".join(sorted(pool)) or "none"
