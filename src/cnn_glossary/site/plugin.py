@@ -136,7 +136,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             line_start = markdown.rfind("\n", 0, p.start) + 1
             before = markdown[line_start : p.start]
             return ph.render_snippet(rel, p.name, before if not before.strip() else "")
-        pool = {"value": res.values, "table": res.tables, "figure": res.figures}[p.kind]
+        pool = {"value": res.values, "data": res.values, "table": res.tables, "figure": res.figures}[p.kind]
         if p.name not in pool:
             have = ", ".join(sorted(pool)) or "none"
             raise PluginError(
@@ -147,6 +147,12 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 return ph.render_value(pool[p.name], p.fmt)
             except (ValueError, TypeError) as exc:
                 raise PluginError(f"{where}: {p.text}: cannot format: {exc}") from None
+        if p.kind == "data":
+            element_id = "cg-data-" + p.snippet_id.replace("/", "-") + "-" + p.name
+            try:
+                return ph.render_data(pool[p.name], element_id)
+            except ValueError as exc:
+                raise PluginError(f"{where}: {p.text}: {exc}") from None
         if p.kind == "table":
             return ph.render_table(pool[p.name])
         uri = f"{FIGURE_URI}/{pool[p.name]['file']}"
