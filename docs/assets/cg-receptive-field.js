@@ -206,10 +206,13 @@
           stroke: "currentColor", "stroke-width": "1" }),
         svg("rect", { x: xy(span[1][0]), y: xy(span[0][0]), width: r.size * px, height: r.size * px, fill: "none",
           stroke: "#b26a00", "stroke-width": "2", "stroke-dasharray": "5 3", class: "cg-rf-full" }),
-        svg("rect", { x: xy(clipped[1][0]), y: xy(clipped[0][0]), width: (clipped[1][1] - clipped[1][0] + 1) * px,
-          height: (clipped[0][1] - clipped[0][0] + 1) * px, fill: "#ffd54f99", stroke: "#b26a00", "stroke-width": "2",
-          class: "cg-rf-clipped" }),
       );
+      const empty = clipped.some(([a, b]) => b < a);  // a unit at the edge of a padded layer may see only zeros
+      if (!empty) {
+        pic.append(svg("rect", { x: xy(clipped[1][0]), y: xy(clipped[0][0]), width: (clipped[1][1] - clipped[1][0] + 1) * px,
+          height: (clipped[0][1] - clipped[0][0] + 1) * px, fill: "#ffd54f99", stroke: "#b26a00", "stroke-width": "2",
+          class: "cg-rf-clipped" }));
+      }
       const fig = el("figure", { class: "cg-grid" });
       fig.append(pic, el("figcaption", {},
         `Grey: the ${inputSize}×${inputSize} input. Amber: what unit (${unit[0]}, ${unit[1]}) of ` +
@@ -218,8 +221,9 @@
       picture.append(fig);
       root.dataset.field = JSON.stringify({ layer: layers[chosen].name, unit, span, clipped });
       status.textContent = `${layers[chosen].name}, unit (${unit[0]}, ${unit[1]}): rows ${num(span[0][0])} to ` +
-        `${num(span[0][1])}, columns ${num(span[1][0])} to ${num(span[1][1])}; inside the input rows ` +
-        `${clipped[0][0]} to ${clipped[0][1]}, columns ${clipped[1][0]} to ${clipped[1][1]}.`;
+        `${num(span[0][1])}, columns ${num(span[1][0])} to ${num(span[1][1])}; ` + (empty
+        ? "all of it in the padding, outside the input."
+        : `inside the input rows ${clipped[0][0]} to ${clipped[0][1]}, columns ${clipped[1][0]} to ${clipped[1][1]}.`);
     }
 
     // Everything shown, read back from the page.
