@@ -146,34 +146,68 @@ def test_conv_explorer_agrees_with_tensorflow(conv_visit):
     assert not conv_visit.errors, conv_visit.errors
 
 
-# Replaces cgConvCore.conv, the moment the page defines it, by one that adds 1 to the first output cell.
-WRONG_CONV = """
-Object.defineProperty(window, "cgConvCore", { configurable: true, set(core) {
-    const right = core.conv;
-    core.conv = (...args) => { const out = right(...args); if (out) out[0][0] += 1; return out; };
-    Object.defineProperty(window, "cgConvCore", { value: core, writable: true, configurable: true });
-} });
-"""
+def patch(global_name: str, name: str, wrapper: str) -> str:
+    """An init script that replaces ``window[global_name][name]`` by ``wrapper(right)`` the moment the page
+    defines it: a deliberately wrong widget, to show the comparisons catch it."""
+    return f"""
+    Object.defineProperty(window, "{global_name}", {{ configurable: true, set(core) {{
+        const right = core.{name};
+        core.{name} = ({wrapper})(right);
+        Object.defineProperty(window, "{global_name}", {{ value: core, writable: true, configurable: true }});
+    }} }});
+    """
 
 
-def test_a_wrong_javascript_result_is_caught(browser, server):  # noqa: F811
+class Page:
+    """A page opened with an init script, in the shape the drive/compare helpers expect of a Visit."""
+
+    def __init__(self, browser, url: str, script: str):
+        self.context = browser.new_context(reduced_motion="reduce")
+        self.context.add_init_script(script)
+        self.page = self.context.new_page()
+        self.page.goto(url, wait_until="load")
+
+
+def test_a_wrong_convolution_result_is_caught(browser, server):  # noqa: F811
     from cnn_glossary.conv_table import CONV_TABLE
 
-    context = browser.new_context(reduced_motion="reduce")
-    context.add_init_script(WRONG_CONV)
-    page = context.new_page()
-    page.goto(server + "/convolution.html", wait_until="load")
-
-    class Loaded:  # what drive_conv needs of a Visit
-        pass
-
-    visit = Loaded()
-    visit.page = page
-    data = json.loads(page.eval_on_selector("#cg-data-widgets-conv_explorer-config", "e => e.textContent"))
+    # one more in the first output cell
+    wrong = Page(browser, server + "/convolution.html", patch(
+        "cgConvCore", "conv", "(right) => (...a) => { const o = right(...a); if (o) o[0][0] += 1; return o; }"))
+    data = page_data(wrong, "cg-data-widgets-conv_explorer-config")
     settings = [{"row": c.name} for c in CONV_TABLE]
-    problems = conv_mismatches(drive_conv(visit, settings), settings, data)
-    context.close()
+    problems = conv_mismatches(drive_conv(wrong, settings), settings, data)
+    wrong.context.close()
     assert len(problems) >= len(CONV_TABLE), problems  # every row's output differs from TensorFlow's
+
+
+def test_a_wrong_receptive_field_is_caught(browser, server):  # noqa: F811
+    import keras
+
+    from cnn_glossary.mnist.train import build_model
+
+    # the last layer's jump one too large
+    wrong = Page(browser, server + "/receptive-field.html", patch(
+        "cgRfCore", "fields", "(right) => (...a) => { const r = right(...a); r[r.length - 1].jump += 1; return r; }"))
+    state = wrong.page.evaluate("window.cgReceptiveField.set({preset: 'Our MNIST network'})")
+    wrong.context.close()
+    problems = rf_mismatches(state, build_model(keras), "patched")
+    assert any("jump" in p for p in problems), problems
+
+
+def test_a_wrong_kernel_response_is_caught(browser, server):  # noqa: F811
+    from cnn_glossary.kernels import DIGIT_INDEX, HAND_FILTERS
+    from cnn_glossary.mnist.data import load_mnist
+
+    # a blur that forgets the bottom-right weight
+    wrong = Page(browser, server + "/filters.html", patch(
+        "cgKernelCore", "respond",
+        "(right) => (x, w, c) => right(x, w.map((r, i) => r.map((v, j) => (i === 2 && j === 2 ? 0 : v))), c)"))
+    state = wrong.page.evaluate("window.cgKernelPlayground.set({preset: 'box blur', cursor: [14, 14]})")
+    wrong.context.close()
+    digit = load_mnist().x_test[DIGIT_INDEX].astype("float32") / 255.0
+    problems = kernel_mismatches(state, digit, HAND_FILTERS["box blur"], False, "patched")
+    assert any("pixels differ" in p for p in problems) and any("range" in p for p in problems), problems
 
 
 def test_conv_explorer_by_keyboard_and_motion(browser, server):  # noqa: F811
@@ -202,12 +236,12 @@ def test_conv_explorer_by_keyboard_and_motion(browser, server):  # noqa: F811
     # no autoplay when the reader asked for reduced motion, even with the explorer in view
     page.evaluate("window.cgConvExplorer.set({row: 'dilation'})")
     page.locator("#conv-explorer .cg-stage").scroll_into_view_if_needed()
-    page.wait_for_timeout(2000)
+    page.wait_for_timeout(1500)
     assert page.evaluate("window.cgConvExplorer.state().step") == 0
     visit.close()
     moving = Visit(browser, server + "/convolution.html", reduced_motion="no-preference")
     moving.page.locator("#conv-explorer .cg-stage").scroll_into_view_if_needed()
-    moving.page.wait_for_timeout(2000)
+    moving.page.wait_for_timeout(1500)
     assert moving.page.evaluate("window.cgConvExplorer.state().step") >= 1, "autoplay when in view"
     moving.close()
     assert not visit.errors and not moving.errors, visit.errors + moving.errors

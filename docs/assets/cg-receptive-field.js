@@ -128,7 +128,7 @@
       const table = el("table");
       const head = el("tr");
       for (const h of ["layer", "type", "kernel", "stride", "dilation", "padding", "output", "field size", "jump",
-        "start", "centre of unit 0", ""]) head.append(el("th", { scope: "col" }, h));
+        "start", "centre of unit 0", "remove"]) head.append(el("th", { scope: "col" }, h));
       const thead = el("thead");
       thead.append(head);
       const tbody = el("tbody");
