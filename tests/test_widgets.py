@@ -140,6 +140,7 @@ def test_conv_explorer_agrees_with_tensorflow(conv_visit):
     settings = [{"row": c.name} for c in CONV_TABLE] + conv_settings(random.Random(15), RANDOM_SETTINGS)
     states = drive_conv(conv_visit, settings)
     assert sum(1 for st in states if not st["first"]["error"]) >= 40, "too few valid settings were checked"
+    assert any(st["first"]["error"] for st in states), "no rejected setting was checked"
     assert all(st["first"]["row"] == s["row"] for s, st in zip(settings, states) if "row" in s)
     problems = conv_mismatches(states, settings, data)
     assert not problems, "\n".join(problems[:20])
@@ -476,3 +477,23 @@ def test_kernel_playground_by_keyboard(browser, server):  # noqa: F811
     assert page.evaluate("window.cgKernelPlayground.state().readout") != before
     visit.close()
     assert not visit.errors, visit.errors
+
+
+def test_widgets_fit_a_phone_at_their_widest(browser, server):  # noqa: F811
+    """The largest grid, the longest layer list and the playground scroll inside their widget, not the page."""
+    widest = {
+        "/convolution.html": "window.cgConvExplorer.set({input_size: 9, kernel_size: 5, padding: 'full', stride: 1, "
+                             "dilation: 3})",
+        "/receptive-field.html": "window.cgReceptiveField.set({preset: 'ResNet-50'})",
+        "/filters.html": "window.cgKernelPlayground.set({preset: 'box blur', convolve: true})",
+    }
+    problems = []
+    for path, script in widest.items():
+        visit = Visit(browser, server + path, viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True,
+                      reduced_motion="reduce")
+        visit.page.evaluate(script)
+        overflow = visit.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        visit.close()
+        if overflow > 0 or visit.errors:
+            problems.append(f"{path}: {overflow}px wider than the phone; errors {visit.errors}")
+    assert not problems, problems
