@@ -11,7 +11,8 @@ Syntax, anywhere in a page outside code::
                                                          ``# --8<-- [start:lesson]`` and ``[end:lesson]``,
                                                          with the whole file one click further
     {{ data widgets/conv_explorer:config }}              a published JSON string, as
-                                                         ``<script type="application/json">`` for a widget
+                                                         ``<script type="application/json"
+                                                         id="cg-data-widgets-conv_explorer-config">`` for a widget
 
 ``{{ values_index }}`` renders the list of every value embedded on the site. Anything
 else between ``{{`` and ``}}`` is an error, so a typo never reaches a reader.
