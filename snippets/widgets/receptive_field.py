@@ -37,4 +37,3 @@ presets = {
 data = {name: {"input_size": size, "layers": chain(model)} for name, (size, model) in presets.items()}
 # --8<-- [end:lesson]
 publish.value("presets", json.dumps({"presets": data, "start": "Our MNIST network"}, separators=(",", ":")))
-publish.value("layer_counts", [len(p["layers"]) for p in data.values()])
