@@ -98,7 +98,7 @@ def find(markdown: str) -> list[Placeholder]:
             raise PlaceholderError(
                 line,
                 f"unknown placeholder {m.group(0)!r}; expected "
-                "{{ value|table|figure snippet/id:name }}, {{ snippet snippet/id }} or {{ values_index }}",
+                "{{ value|table|figure|data snippet/id:name }}, {{ snippet snippet/id }} or {{ values_index }}",
             )
         kind, name = form["kind"], form["name"]
         if kind != "snippet" and not name:
