@@ -10,6 +10,9 @@ Syntax, anywhere in a page outside code::
     {{ snippet convolution/output_size:lesson }}         "In code", collapsed: the lines between
                                                          ``# --8<-- [start:lesson]`` and ``[end:lesson]``,
                                                          with the whole file one click further
+    {{ data widgets/conv_explorer:config }}              a published JSON string, as
+                                                         ``<script type="application/json"
+                                                         id="cg-data-widgets-conv_explorer-config">`` for a widget
 
 ``{{ values_index }}`` renders the list of every value embedded on the site. Anything
 else between ``{{`` and ``}}`` is an error, so a typo never reaches a reader.
@@ -25,7 +28,7 @@ from cnn_glossary.site.publish import format_value
 
 PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
 FORM = re.compile(
-    r"^\s*(?P<kind>value|table|figure|snippet)\s+(?P<sid>[A-Za-z0-9_][\w/-]*)"
+    r"^\s*(?P<kind>value|table|figure|snippet|data)\s+(?P<sid>[A-Za-z0-9_][\w/-]*)"
     r"(?::(?P<name>\w+))?\s*(?:\|\s*(?P<fmt>[^|]*?))?\s*$"
 )
 SPECIAL = {"values_index"}
@@ -95,7 +98,7 @@ def find(markdown: str) -> list[Placeholder]:
             raise PlaceholderError(
                 line,
                 f"unknown placeholder {m.group(0)!r}; expected "
-                "{{ value|table|figure snippet/id:name }}, {{ snippet snippet/id }} or {{ values_index }}",
+                "{{ value|table|figure|data snippet/id:name }}, {{ snippet snippet/id }} or {{ values_index }}",
             )
         kind, name = form["kind"], form["name"]
         if kind != "snippet" and not name:
@@ -131,6 +134,22 @@ def render_table(table: dict) -> str:
 
 def render_value(value: dict, fmt: str | None) -> str:
     return format_value(value["value"], fmt if fmt else value["fmt"])
+
+
+def render_data(value: dict, element_id: str) -> str:
+    """A published JSON string as an inert ``<script type="application/json">`` a widget reads.
+
+    It is one line (so the glossary linker and Markdown leave it alone), and ``<`` is escaped so the
+    data can never close the script element.
+    """
+    import json
+
+    text = value["value"]
+    if not isinstance(text, str):
+        raise ValueError("a data placeholder needs a value published as a JSON string (json.dumps(...))")
+    json.loads(text)  # fail at build time, not in the reader's browser
+    body = text.replace("<", "\\u003c").replace("\n", " ")
+    return f'<script type="application/json" id="{element_id}">{body}</script>'
 
 
 def render_figure(fig: dict, url: str) -> str:

@@ -161,7 +161,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 self._link_pending = False
                 block += f"\n\n{indent}{notebooks.download_link(src)}\n"
             return block
-        pool = {"value": res.values, "table": res.tables, "figure": res.figures}[p.kind]
+        pool = {"value": res.values, "data": res.values, "table": res.tables, "figure": res.figures}[p.kind]
         if p.name not in pool:
             have = ", ".join(sorted(pool)) or "none"
             raise PluginError(
@@ -172,6 +172,12 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 return ph.render_value(pool[p.name], p.fmt)
             except (ValueError, TypeError) as exc:
                 raise PluginError(f"{where}: {p.text}: cannot format: {exc}") from None
+        if p.kind == "data":
+            element_id = "cg-data-" + p.snippet_id.replace("/", "-") + "-" + p.name
+            try:
+                return ph.render_data(pool[p.name], element_id)
+            except ValueError as exc:
+                raise PluginError(f"{where}: {p.text}: {exc}") from None
         if p.kind == "table":
             return ph.render_table(pool[p.name])
         uri = f"{FIGURE_URI}/{pool[p.name]['file']}"
