@@ -107,7 +107,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             found = self.uses.get(file.src_uri, [])
             if not any(p.kind == "snippet" for p in found):
                 continue
-            order = list(dict.fromkeys(p.snippet_id for p in found if p.snippet_id))
+            # widget data is plumbing for the page's scripts, not code a reader runs
+            order = list(dict.fromkeys(p.snippet_id for p in found if p.snippet_id and p.kind != "data"))
             title = next((line[2:].strip() for line in file.content_string.splitlines() if line.startswith("# ")),
                          file.src_uri)
             try:
