@@ -18,13 +18,14 @@ publish.value("closer_to", "the square root of the depth" if abs(exponent - 0.5)
               else "the depth itself")
 publish.value("growth_first_last", measured[-1] / measured[0], fmt=".1f")
 publish.value("theoretical_first_last", theoretical[-1] / theoretical[0], fmt=".1f")
+publish.value("depth_range", f"{DEPTHS[0]} to {DEPTHS[-1]}")
 for name, v in {"depths": DEPTHS, "channels": CHANNELS, "seeds": SEEDS, "deepest": DEPTHS[-1]}.items():
     publish.value(name, v)
 publish.table("depth", list(zip(DEPTHS, theoretical, measured)),
               headers=["3x3 layers", "theoretical field (pixels)", "effective width: std (pixels)"],
               fmts=[None, None, ".2f"])
 publish.figure(
-    "depth", spread_figure(DEPTHS, theoretical, measured, exponent),
+    "widths", spread_figure(DEPTHS, theoretical, measured, exponent),
     alt=f"Log-log chart against the number of stacked 3x3 layers ({DEPTHS[0]} to {DEPTHS[-1]}): the theoretical "
     f"field grows with slope {power_law_exponent(DEPTHS, theoretical):.2f}, the measured effective width with "
     f"slope {exponent:.2f}.",
