@@ -116,6 +116,8 @@ def test_map_statistics_against_plain_loops():
     total = sum(m[i, j] for i in range(9) for j in range(11))
     inner = sum(m[i, j] for i in range(3, 6) for j in range(4, 7))
     assert np.isclose(ef.core_share(m, 3), inner / total)
+    assert np.isclose(ef.outside_share(m, ((2, 6), (1, 9))),
+                      sum(m[i, j] for i in range(9) for j in range(11) if not (2 <= i <= 6 and 1 <= j <= 9)) / total)
     col = [sum(m[i, j] for i in range(9)) for j in range(11)]
     row = [sum(m[i, j] for j in range(11)) for i in range(9)]
     expected = (np.mean([x >= 0.8 * max(col) for x in col]) + np.mean([x >= 0.8 * max(row) for x in row])) / 2

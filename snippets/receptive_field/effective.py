@@ -3,7 +3,8 @@
 import keras
 
 from cnn_glossary import publish
-from cnn_glossary.effective_field import core_share, crop, field_at_initialisation, gaussian_fit_residual, plateau_share
+from cnn_glossary.effective_field import (core_share, crop, field_at_initialisation, gaussian_fit_residual,
+                                         outside_share, plateau_share)
 from cnn_glossary.figures.receptive_field import erf_compare_figure
 from cnn_glossary.mnist import results
 from cnn_glossary.mnist.data import load_mnist
@@ -20,7 +21,7 @@ span, core_side = predicted_span(field, unit, images.shape[1:3]), field.rows.siz
 maps = {"at initialisation": field_at_initialisation(  # random weights, random inputs (Luo et al.)
             lambda seed: keras.utils.set_random_seed(seed) or build_model(keras), LAYER, unit, seeds=SEEDS),
         "trained": effective_field(model, images, LAYER, unit, channels=labels)}  # mean |gradient| over digits
-stats = {name: {"outside_share": 1 - crop(erf, span).sum() / erf.sum(),  # outside the theoretical field
+stats = {name: {"outside_share": outside_share(erf, span),  # outside the theoretical field
                 "core_share": core_share(crop(erf, span), core_side),  # mass in the central half-side square
                 "plateau": plateau_share(crop(erf, span), LEVEL),  # rows/columns within 20 % of the peak
                 "gauss_residual": gaussian_fit_residual(crop(erf, span))} for name, erf in maps.items()}

@@ -24,6 +24,14 @@ def crop(erf: np.ndarray, span: tuple[tuple[int, int], tuple[int, int]]) -> np.n
     return np.asarray(erf, dtype=float)[r0:r1 + 1, c0:c1 + 1]
 
 
+def outside_share(erf: np.ndarray, span: tuple[tuple[int, int], tuple[int, int]]) -> float:
+    """Share of the map's total outside ``span`` (summed outside, not total minus inside, so 0 stays 0)."""
+    (r0, r1), (c0, c1) = span
+    outside = np.array(erf, dtype=float)
+    outside[r0:r1 + 1, c0:c1 + 1] = 0
+    return float(outside.sum() / np.sum(erf))
+
+
 def core_share(field: np.ndarray, side: int) -> float:
     """Share of the map's total inside the central ``side`` x ``side`` square."""
     h, w = field.shape
