@@ -42,18 +42,20 @@ def test_worked_example_against_a_plain_dependency_loop():
     c = publish.collect(SNIPPETS / "worked.py")
     v = values(c)
     rows = c.tables["steps"]["rows"]
-    layers = [(k, s, d) for _, k, s, d, *_ in rows]
-    for i, row in enumerate(rows):
+    assert set(v["kernel_sizes"]) == {3}  # the page speaks of three 3x3 layers
+    layers = [(k, s, d) for k, (_, s, d, *_) in zip(v["kernel_sizes"], rows)]
+    for i, (name, s, d, k_eff, jump_in, adds, r, jump_out) in enumerate(rows):
         seen = pixels_seen(layers[:i + 1])
         size = max(seen) - min(seen) + 1
         jump = min(pixels_seen(layers[:i + 1], unit=1)) - min(seen)
-        assert row[7] == size == v[f"size_{i}"], row
-        assert row[8] == jump, row
-        assert row[6] == v[f"added_{i}"] == size - (rows[i - 1][7] if i else 1)
+        assert r == size == v[f"size_{i}"], name
+        assert jump_out == jump, name
+        assert adds == v[f"added_{i}"] == size - (rows[i - 1][6] if i else 1)
+        assert jump_in == (rows[i - 1][7] if i else 1)
     # the page: dilation widens its own layer (k_eff = k + (k-1)(d-1)) and leaves the jump alone
     k, s, d = layers[-1]
-    assert d > 1 and v["keff_2"] == k + (k - 1) * (d - 1)
-    assert rows[-1][8] == rows[-1][5]  # jump after == jump before for the dilated stride-1 layer
+    assert d > 1 and v["keff_2"] == rows[-1][3] == k + (k - 1) * (d - 1)
+    assert rows[-1][7] == rows[-1][4]  # jump out == jump in for the dilated stride-1 layer
     assert v["final_jump"] == np.prod([s for _, s, _ in layers])
 
 

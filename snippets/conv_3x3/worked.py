@@ -17,9 +17,10 @@ two_3x3 = total(count_chain([ConvLayer("a", 3, C, bias=False), ConvLayer("b", 3,
 one_5x5 = total(count_chain([ConvLayer("c", 5, C, bias=False)], 5, C))[0]
 # --8<-- [end:lesson]
 grid = lambda a: [[int(v) for v in row] for row in a]  # noqa: E731
-publish.table("input", grid(x), headers=[f"col {j}" for j in range(5)])
-publish.table("hidden", grid(hidden), headers=[f"col {j}" for j in range(3)])
-publish.table("paths", grid(paths), headers=[f"col {j}" for j in range(5)])
+headers = lambda title, n: [f"{title}, col 0"] + [f"col {j}" for j in range(1, n)]  # noqa: E731
+publish.table("input", grid(x), headers=headers("input", 5))
+publish.table("hidden", grid(hidden), headers=headers("layer 1 output", 3))
+publish.table("paths", grid(paths), headers=headers("paths", 5))
 publish.value("output", int(output[0, 0]))
 publish.value("cells_seen", int((paths > 0).sum()))
 publish.value("centre_paths", int(paths[2, 2]))

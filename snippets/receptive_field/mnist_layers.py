@@ -17,7 +17,7 @@ first, _ = last.rows.span(0)
 _, final = last.rows.span(last.output_size[0] - 1)
 union = (int(max(first, 0)), int(min(final, size - 1)))
 # --8<-- [end:lesson]
-union_text = f"union of {last.name}'s fields: pixels {union[0]}-{union[1]}"
+union_text = f"union: {union[0]}-{union[1]}"
 shown = [row if not f.is_global else (*row[:3], union_text, *row[4:])
          for row, f in zip(report_rows(report), report) if f.kind not in ("BatchNormalization", "ReLU")]
 publish.table("layers", [row[:7] for row in shown],

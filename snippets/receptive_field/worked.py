@@ -15,8 +15,9 @@ for name, k, s, d in STACK:
     rows.append((name, k, s, d, k_eff, axis.jump, added, new.size, new.jump))
     axis = new
 # --8<-- [end:lesson]
-publish.table("steps", rows, headers=["layer", "kernel", "stride", "dilation", "k_eff", "jump before",
-                                      "adds (k_eff - 1) x jump", "field size r", "jump after"])
+publish.table("steps", [row[:1] + row[2:] for row in rows],  # every kernel is 3x3: the prose says so
+              headers=["layer", "stride", "dilation", "k_eff", "jump in", "adds", "r", "jump out"])
+publish.value("kernel_sizes", [row[1] for row in rows])
 for i, row in enumerate(rows):
     publish.value(f"added_{i}", row[6])
     publish.value(f"size_{i}", row[7])
