@@ -41,21 +41,25 @@ def values(c):
 def test_worked_example_against_a_plain_dependency_loop():
     c = publish.collect(SNIPPETS / "worked.py")
     v = values(c)
-    rows = c.tables["steps"]["rows"]
-    assert set(v["kernel_sizes"]) == {3}  # the page speaks of three 3x3 layers
-    layers = [(k, s, d) for k, (_, s, d, *_) in zip(v["kernel_sizes"], rows)]
-    for i, (name, s, d, k_eff, jump_in, adds, r, jump_out) in enumerate(rows):
+    table = c.tables["steps"]
+    # the table has one row per quantity and one column per layer: turn it back into one record per layer
+    by_quantity = {row[0]: row[1:] for row in table["rows"]}
+    names = table["headers"][1:]
+    rows = [dict(zip(by_quantity, column)) for column in zip(*by_quantity.values())]
+    assert all(r["kernel"] == 3 for r in rows)  # the page speaks of three 3x3 layers
+    layers = [(r["kernel"], r["stride"], r["dilation"]) for r in rows]
+    for i, (name, r) in enumerate(zip(names, rows)):
         seen = pixels_seen(layers[:i + 1])
         size = max(seen) - min(seen) + 1
         jump = min(pixels_seen(layers[:i + 1], unit=1)) - min(seen)
-        assert r == size == v[f"size_{i}"], name
-        assert jump_out == jump, name
-        assert adds == v[f"added_{i}"] == size - (rows[i - 1][6] if i else 1)
-        assert jump_in == (rows[i - 1][7] if i else 1)
+        assert r["field size r"] == size == v[f"size_{i}"], name
+        assert r["jump out"] == jump, name
+        assert r["adds (k_eff - 1) x jump in"] == v[f"added_{i}"] == size - (rows[i - 1]["field size r"] if i else 1)
+        assert r["jump in"] == (rows[i - 1]["jump out"] if i else 1)
     # the page: dilation widens its own layer (k_eff = k + (k-1)(d-1)) and leaves the jump alone
     k, s, d = layers[-1]
-    assert d > 1 and v["keff_2"] == rows[-1][3] == k + (k - 1) * (d - 1)
-    assert rows[-1][7] == rows[-1][4]  # jump out == jump in for the dilated stride-1 layer
+    assert d > 1 and v["keff_2"] == rows[-1]["span k_eff"] == k + (k - 1) * (d - 1)
+    assert rows[-1]["jump out"] == rows[-1]["jump in"]  # the dilated stride-1 layer keeps the jump
     assert v["final_jump"] == np.prod([s for _, s, _ in layers])
 
 

@@ -15,9 +15,10 @@ for name, k, s, d in STACK:
     rows.append((name, k, s, d, k_eff, axis.jump, added, new.size, new.jump))
     axis = new
 # --8<-- [end:lesson]
-publish.table("steps", [row[:1] + row[2:] for row in rows],  # every kernel is 3x3: the prose says so
-              headers=["layer", "stride", "dilation", "k_eff", "jump in", "adds", "r", "jump out"])
-publish.value("kernel_sizes", [row[1] for row in rows])
+LABELS = ["kernel", "stride", "dilation", "span k_eff", "jump in", "adds (k_eff - 1) x jump in", "field size r",
+          "jump out"]  # one table row per quantity, one column per layer: narrow enough for a phone
+publish.table("steps", [[label] + [row[i + 1] for row in rows] for i, label in enumerate(LABELS)],
+              headers=[""] + [row[0] for row in rows])
 for i, row in enumerate(rows):
     publish.value(f"added_{i}", row[6])
     publish.value(f"size_{i}", row[7])
