@@ -3,8 +3,7 @@
 import keras
 
 from cnn_glossary import publish
-from cnn_glossary.effective_field import (core_share, crop, field_at_initialisation, gaussian_fit_residual,
-                                         outside_share, plateau_share)
+from cnn_glossary.effective_field import compare_words, describe, field_at_initialisation
 from cnn_glossary.figures.receptive_field import erf_compare_figure
 from cnn_glossary.mnist import results
 from cnn_glossary.mnist.data import load_mnist
@@ -21,23 +20,17 @@ span, core_side = predicted_span(field, unit, images.shape[1:3]), field.rows.siz
 maps = {"at initialisation": field_at_initialisation(  # random weights, random inputs (Luo et al.)
             lambda seed: keras.utils.set_random_seed(seed) or build_model(keras), LAYER, unit, seeds=SEEDS),
         "trained": effective_field(model, images, LAYER, unit, channels=labels)}  # mean |gradient| over digits
-stats = {name: {"outside_share": outside_share(erf, span),  # outside the theoretical field
-                "core_share": core_share(crop(erf, span), core_side),  # mass in the central half-side square
-                "plateau": plateau_share(crop(erf, span), LEVEL),  # rows/columns within 20 % of the peak
-                "gauss_residual": gaussian_fit_residual(crop(erf, span))} for name, erf in maps.items()}
+# share outside the field, share in the central square, flat top, distance from a Gaussian surface
+stats = {name: describe(erf, span, core_side, LEVEL) for name, erf in maps.items()}
 # --8<-- [end:lesson]
 for (name, s), key in zip(stats.items(), ("init", "trained")):
     for stat, v in s.items():
         publish.value(f"{key}_{stat}", v, fmt=".1%" if stat == "outside_share" else ".0%")
-init, trained = stats.values()
 publish.table("stats", [(name, s["core_share"], s["plateau"], s["gauss_residual"], s["outside_share"])
                         for name, s in stats.items()], fmts=[None, ".0%", ".0%", ".0%", ".1%"],
               headers=["map", f"gradient in the central {core_side}x{core_side}", "rows and columns within "
                        f"{1 - LEVEL:.0%} of the peak", "Gaussian-fit residual", "outside the field"])
-flat = trained["plateau"] - init["plateau"]  # words follow the two measured statistics
-publish.value("trained_vs_init", ("about as flat-topped as" if abs(flat) < 0.05 else "flatter-topped than" if flat > 0
-              else "more peaked than") + " the map at initialisation, and " + ("further from" if
-              trained["gauss_residual"] > init["gauss_residual"] else "closer to") + " a Gaussian surface")
+publish.value("trained_vs_init", compare_words(stats["trained"], stats["at initialisation"]))
 for name, v in {"n_digits": N_DIGITS, "seeds": SEEDS, "unit": list(unit), "field_side": span[0][1] - span[0][0] + 1,
                 "core_side": core_side, "core_area_share": core_side ** 2 / field.rows.size ** 2, "level": LEVEL}.items():
     publish.value(name, v, fmt=".0%" if name in ("core_area_share", "level") else None)

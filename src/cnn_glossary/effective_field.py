@@ -78,6 +78,22 @@ def spread(field: np.ndarray) -> float:
     return float(np.sqrt((p * (x - mean) ** 2).sum()))
 
 
+def describe(erf: np.ndarray, span, core_side: int, level: float = 0.8) -> dict[str, float]:
+    """The statistics a page quotes for one map, measured inside the theoretical field ``span``."""
+    inside = crop(erf, span)
+    return {"outside_share": outside_share(erf, span), "core_share": core_share(inside, core_side),
+            "plateau": plateau_share(inside, level), "gauss_residual": gaussian_fit_residual(inside)}
+
+
+def compare_words(trained: dict[str, float], init: dict[str, float], margin: float = 0.05) -> str:
+    """How the trained map differs from the map at initialisation, in words that follow :func:`describe`."""
+    flat = trained["plateau"] - init["plateau"]
+    shape = ("about as flat-topped as" if abs(flat) < margin else "flatter-topped than" if flat > 0
+             else "more peaked than")
+    gauss = "further from" if trained["gauss_residual"] > init["gauss_residual"] else "closer to"
+    return f"{shape} the map at initialisation, and {gauss} a Gaussian surface"
+
+
 def linear_stack(keras, depth: int, channels: int, seed: int):
     """``depth`` linear 3x3 layers (valid padding, no bias, Keras's default initialiser) on a
     ``(2 depth + 1)``-pixel square input: exactly one output unit, whose field is the whole input."""
