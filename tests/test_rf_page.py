@@ -55,7 +55,7 @@ def test_worked_example_against_a_plain_dependency_loop():
         assert r["field size r"] == size == v[f"size_{i}"], name
         assert r["jump out"] == jump, name
         assert r["adds (k_eff - 1) x jump in"] == v[f"added_{i}"] == size - (rows[i - 1]["field size r"] if i else 1)
-        assert r["jump in"] == (rows[i - 1]["jump out"] if i else 1)
+        assert r["jump in"] == (rows[i - 1]["jump out"] if i else 1) == v[f"jump_in_{i}"]
     # the page: dilation widens its own layer (k_eff = k + (k-1)(d-1)) and leaves the jump alone
     k, s, d = layers[-1]
     assert d > 1 and v["keff_2"] == rows[-1]["span k_eff"] == k + (k - 1) * (d - 1)
@@ -204,4 +204,5 @@ def test_effective_width_exponent_against_a_numpy_rerun():
     # the page: "closer to the square root of the depth", and the theoretical field grows like the depth
     assert abs(v["exponent"] - 0.5) < abs(v["exponent"] - 1)
     assert v["closer_to"] == "the square root of the depth"
+    assert v["exponent"] < v["theoretical_exponent"]  # "grows more slowly than the theoretical one"
     assert [r[1] for r in c.tables["depth"]["rows"]] == [1 + 2 * d for d in depths]

@@ -23,5 +23,6 @@ for i, row in enumerate(rows):
     publish.value(f"added_{i}", row[6])
     publish.value(f"size_{i}", row[7])
     publish.value(f"keff_{i}", row[4])
+    publish.value(f"jump_in_{i}", row[5])
 publish.value("final_size", axis.size)
 publish.value("final_jump", axis.jump)
