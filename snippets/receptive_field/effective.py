@@ -10,7 +10,7 @@ from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.mnist.train import build_model
 from cnn_glossary.receptive_field import by_name, effective_field, predicted_span, receptive_fields
 
-LAYER, N_DIGITS, SEEDS, LEVEL = "classifier_1x1", 200, 5, 0.8
+LAYER, N_DIGITS, SEEDS, LEVEL, CMAP = "classifier_1x1", 200, 5, 0.8, "magma_r"  # magma_r: dark = largest
 model, mnist = results.for_page().load_model(), load_mnist()
 images, labels = mnist.x_test[:N_DIGITS].astype("float32") / 255.0, mnist.y_test[:N_DIGITS]
 field = by_name(receptive_fields(model))[LAYER]
@@ -34,12 +34,13 @@ publish.value("trained_vs_init", compare_words(stats["trained"], stats["at initi
 for name, v in {"n_digits": N_DIGITS, "seeds": SEEDS, "unit": list(unit), "field_side": span[0][1] - span[0][0] + 1,
                 "core_side": core_side, "core_area_share": core_side ** 2 / field.rows.size ** 2, "level": LEVEL}.items():
     publish.value(name, v, fmt=".0%" if name in ("core_area_share", "level") else None)
+SCALE = "dark = largest" if CMAP.endswith("_r") else "bright = largest"  # magma runs dark to bright
 publish.figure(
-    "effective", erf_compare_figure(maps, span, images[0]), format="png",
+    "effective", erf_compare_figure(maps, span, images[0], cmap=CMAP), format="png",
     alt=f"Four panels. A test digit with a dashed square for unit {tuple(unit)}'s theoretical field; the mean "
-    "absolute gradient map at initialisation and for the trained network (dark = largest); both maps along the "
+    f"absolute gradient map at initialisation and for the trained network ({SCALE}); both maps along the "
     "field's centre row.",
     caption=f"Effective receptive field of unit {tuple(unit)} of {LAYER}: mean |gradient| over {SEEDS} random "
     f"initialisations with random inputs, and for the trained network over the first {N_DIGITS} test digits (each "
-    "digit's own class channel), each map scaled to its own maximum. Dashed: the theoretical field.",
+    f"digit's own class channel), each map scaled to its own maximum ({SCALE}). Dashed: the theoretical field.",
 )
