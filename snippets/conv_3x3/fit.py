@@ -11,11 +11,13 @@ CHANNELS = [1, 2, 3]  # channels_in = channels_out of the 5x5 layer being imitat
 N_KERNELS, EXACT = 2, 1e-6
 rng = np.random.default_rng(0)
 targets = {c: [rng.normal(size=(5, 5, c, c)) for _ in range(N_KERNELS)] for c in CHANNELS}
+# --8<-- [start:lesson]
 curves, rows = {}, []
 for c in CHANNELS:
     worst = [max(fit_two_3x3(t, m, restarts=2, iterations=1500)[0] for t in targets[c]) for m in WIDTHS]
     curves[f"channels_in = channels_out = {c}"] = worst
     first_exact = next((m for m, r in zip(WIDTHS, worst) if r < EXACT), None)
+# --8<-- [end:lesson]
     rows.append((c, 25 * c * c, worst[WIDTHS.index(c)], first_exact))
     publish.value(f"equal_width_residual_{c}", worst[WIDTHS.index(c)], fmt=".0%")
     publish.value(f"first_exact_{c}", first_exact)

@@ -10,6 +10,7 @@ from cnn_glossary.figures.receptive_field import stacked_fields_figure
 INPUT_SIZE, CHANNELS = 15, 64  # a 15x15 single-channel test image; C = 64 channels for the parameter count
 STACKS = {"one 5x5": [5], "two 3x3": [3, 3], "one 7x7": [7], "three 3x3": [3, 3, 3]}
 
+# --8<-- [start:lesson]
 maps, rows = {}, []
 for name, kernels in STACKS.items():
     model = keras.Sequential([keras.Input((INPUT_SIZE, INPUT_SIZE, 1))]
@@ -20,6 +21,7 @@ for name, kernels in STACKS.items():
     params, macs = total(count_chain([ConvLayer(f"l{i}", k, CHANNELS, bias=False) for i, k in enumerate(kernels)],
                                      56, CHANNELS))
     rows.append((name, f"{r1 - r0 + 1}x{c1 - c0 + 1}", params, macs))
+# --8<-- [end:lesson]
     publish.value(name.replace(" ", "_") + "_field", r1 - r0 + 1)
     publish.value(name.replace(" ", "_") + "_parameters", params)
 publish.value("channels", CHANNELS)

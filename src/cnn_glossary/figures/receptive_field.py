@@ -139,5 +139,57 @@ def residual_curve_figure(widths: list[int], residuals: dict[str, list[float]], 
     return fig
 
 
+def erf_compare_figure(maps: dict[str, np.ndarray], theoretical: tuple[tuple[int, int], tuple[int, int]],
+                       digit: np.ndarray, cmap: str = "magma_r"):
+    """A digit with the unit's theoretical field, one mean |gradient| map per setting, and their profiles.
+
+    Each map is scaled to its own maximum (dark = largest); the last panel draws each map's row through the
+    field's centre, scaled the same way.
+    """
+    (r0, r1), (c0, c1) = theoretical
+    n = len(maps)
+    fig, axes = plt.subplots(1, n + 2, figsize=(2.6 * (n + 1) + 3.4, 3.3),
+                             gridspec_kw={"width_ratios": [1] * (n + 1) + [1.4]})
+    panels = [("a test digit", digit, "gray_r")] + [(title, m / m.max(), cmap) for title, m in maps.items()]
+    for ax, (title, img, cm) in zip(axes, panels):
+        ax.imshow(img, cmap=cm, vmin=0)
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0 + 1, r1 - r0 + 1, fill=False, edgecolor=PALETTE[0],
+                               lw=1.8, linestyle="--"))
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    centre_row = (r0 + r1) // 2
+    ax = axes[-1]
+    for i, (title, m) in enumerate(maps.items()):
+        ax.plot(range(c0, c1 + 1), m[centre_row, c0:c1 + 1] / m.max(), color=PALETTE[i + 1],
+                linestyle=LINESTYLES[i], marker=MARKERS[i], ms=3, label=title)
+    ax.set_xlabel(f"input column (row {centre_row})")
+    ax.set_ylabel("|gradient| / its maximum")
+    ax.set_ylim(0, 1.35)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper center")
+    fig.tight_layout()
+    return fig
+
+
+def spread_figure(depths: list[int], theoretical: list[int], measured: list[float], exponent: float):
+    """Theoretical field size and measured effective width against depth, log-log."""
+    fig, ax = plt.subplots(figsize=(5.6, 3.4))
+    ax.plot(depths, theoretical, color=PALETTE[0], linestyle=LINESTYLES[0], marker=MARKERS[0],
+            label="theoretical field size (pixels)")
+    ax.plot(depths, measured, color=PALETTE[1], linestyle=LINESTYLES[1], marker=MARKERS[1],
+            label=f"effective width (std, pixels), slope {exponent:.2f}")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log", base=2)
+    ax.set_xticks(depths, [str(d) for d in depths])
+    ax.set_xlabel("number of stacked 3x3 layers (log scale)")
+    ax.set_ylabel("pixels (log scale)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
 __all__ = ["growth_figure", "erf_figure", "stacked_fields_figure", "pointwise_figure", "residual_curve_figure",
+           "erf_compare_figure", "spread_figure",
            "FancyArrowPatch"]
