@@ -74,6 +74,7 @@ def test_training_and_inference_modes(model, batch):
     conv1, infer, p_infer = (np.asarray(a) for a in probe(batch, training=False))
     ch = v["channel"]
     gamma, beta, mean, var = (np.asarray(w)[ch] for w in bn.weights)
+    assert (v["epsilon"], v["momentum"]) == pytest.approx((bn.epsilon, bn.get_config()["momentum"]))
     assert (v["gamma"], v["beta"], v["moving_mean"], v["moving_variance"]) == pytest.approx((gamma, beta, mean, var))
     column = conv1[..., ch].astype("float64")  # batch statistics by hand, in double precision
     assert v["batch_mean"] == pytest.approx(column.mean(), abs=1e-6)

@@ -34,6 +34,7 @@ for name, v in {"gamma": gamma, "beta": beta, "batch_mean": batch_mean, "moving_
                 "batch_variance": batch_variance, "moving_variance": moving_variance}.items():
     publish.value(name, float(v[CHANNEL]), fmt=".3f")
 publish.value("epsilon", bn.epsilon, fmt="g")
+publish.value("momentum", bn.momentum, fmt="g")
 publish.value("batch", BATCH)
 publish.value("channel", CHANNEL)
 publish.value("pixel", f"({r}, {c})")
