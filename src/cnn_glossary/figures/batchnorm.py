@@ -11,9 +11,10 @@ MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 def parameters_figure(per_layer: dict[str, dict[str, np.ndarray]], quantities: list[str]):
     """One panel per quantity (gamma, beta, ...): each BN layer's channel values as a strip of dots."""
-    fig, axes = plt.subplots(1, len(quantities), figsize=(2.2 * len(quantities) + 0.4, 2.9), sharey=False)
+    rows = (len(quantities) + 1) // 2
+    fig, axes = plt.subplots(rows, 2, figsize=(6.4, 2.7 * rows))
     names = list(per_layer)
-    for ax, q in zip(axes, quantities):
+    for ax, q in zip(axes.ravel(), quantities):
         for k, name in enumerate(names):
             v = per_layer[name][q]
             jitter = np.linspace(-0.22, 0.22, len(v))
