@@ -71,10 +71,12 @@ def test_worked_example_windows_and_sizes():
         shape = L.MaxPooling2D(pool, strides=stride, padding=padding).compute_output_shape((None, i, i, 1))
         assert (shape[1], shape[2]) == (out, out), (i, pool, stride, padding)
     # the page: a 5x5 input pooled 2x2 with stride 2 and valid padding never reads its last row
-    five = np.arange(25, dtype="float32").reshape(1, 5, 5, 1)
-    read = np.asarray(L.MaxPooling2D(2)(five)).max()  # the largest value it keeps
-    unread_rows = 5 - (int(read) // 5 + 1)
-    assert unread_rows == values(c)["dropped"] == 1
+    n = values(c)["odd_input"]
+    assert n % 2 == 1 and values(c)["stride"] == 2
+    ramp = np.arange(n * n, dtype="float32").reshape(1, n, n, 1)
+    read = np.asarray(L.MaxPooling2D(2)(ramp)).max()  # the largest value it keeps: the last cell it reads
+    unread_rows = n - (int(read) // n + 1)
+    assert unread_rows == values(c)["dropped"] == 1  # the page says "1 row and column"
 
 
 @pytest.mark.checks("pooling/maps")

@@ -36,6 +36,7 @@ for name, v in {"gamma": gamma, "beta": beta, "batch_mean": batch_mean, "moving_
 publish.value("epsilon", bn.epsilon, fmt="g")
 publish.value("momentum", bn.momentum, fmt="g")
 publish.value("batch", BATCH)
+publish.value("shown", SHOWN)
 publish.value("channel", CHANNEL)
 publish.value("pixel", f"({r}, {c})")
 publish.value("ours_vs_keras_training", float(np.abs(train - bn_training).max()), fmt=".1g")

@@ -30,7 +30,10 @@ publish.table("windows", windows, headers=["window", "values", "max", "average"]
 publish.table("sizes", sizes, headers=["input size", "pool size", "stride", "padding", "output size"])
 publish.value("input_size", INPUT_SIZE)
 publish.value("pool_size", POOL_SIZE)
-publish.value("dropped", sizes[2][0] - sizes[2][4] * sizes[2][2])  # rows of a 5x5 input that 2x2/2 never reads
+publish.value("stride", STRIDE)
+odd = sizes[2]  # (5, 2, 2, "valid", 2): an odd input, no padding
+publish.value("odd_input", odd[0])
+publish.value("dropped", odd[0] - odd[4] * odd[2])  # rows (and columns) that the windows never reach
 publish.figure(
     "worked", worked_figure(x, max_pooled, average_pooled, POOL_SIZE),
     alt=f"Left, a {INPUT_SIZE} by {INPUT_SIZE} grid of numbers split into four {POOL_SIZE} by {POOL_SIZE} windows, "
