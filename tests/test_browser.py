@@ -31,6 +31,7 @@ PHONE = {"width": 390, "height": 844}
 MAX_PAGE_BYTES = 1_000_000
 TOPIC_TITLES = ["Convolution", "Filters / Kernels", "Feature Maps", "Epochs", "1x1 Convolution",
                 "3x3 Convolution", "Activation Function", "Receptive Field", "MNIST, a first CNN"]
+TOPIC_TITLES += ["Pooling", "Batch Normalization", "Softmax and Cross-Entropy"]  # issue 14, items 1-3
 
 
 def chromium_path() -> str | None:

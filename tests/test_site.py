@@ -17,6 +17,7 @@ _Loader.add_constructor("!ENV", lambda loader, node: None)
 
 TOPICS = ["convolution.md", "filters.md", "feature-maps.md", "epochs.md", "conv-1x1.md", "conv-3x3.md",
           "activation.md", "receptive-field.md", "mnist.md"]
+TOPICS += ["pooling.md", "batch-norm.md", "softmax.md"]  # issue 14, items 1-3
 
 
 def nav_pages() -> list[str]:

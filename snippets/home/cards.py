@@ -16,13 +16,18 @@ ALT = {
     "conv-3x3.md": "A 3 by 3 window inside a dashed 5 by 5 square: two stacked 3x3 layers see a 5x5 patch.",
     "activation.md": "The ReLU curve, solid and bent at zero, and the S-shaped sigmoid curve, dashed.",
     "receptive-field.md": "Nested squares of sizes 1, 3, 5 and 7 on a grid: a receptive field growing by layer.",
+    "pooling.md": "A 4 by 4 grid in four outlined 2 by 2 windows, one cell of each highlighted, an arrow to a 2 by 2 "
+    "grid of highlighted cells.",
+    "batch-norm.md": "A row of unevenly spread dots and, below it, the same dots centred on a dashed zero line.",
+    "softmax.md": "Four grey bars of raw scores, each beside a hatched blue bar of its softmax probability.",
     "mnist.md": "A handwritten digit from the MNIST test set.",
 }
 CAPTION = {"convolution.md": "window → output cell", "filters.md": "a Sobel kernel",
            "feature-maps.md": "a digit and its edge map", "epochs.md": "loss per epoch of our MNIST run",
            "conv-1x1.md": "channels mixed at a pixel", "conv-3x3.md": "two 3x3 layers see 5x5",
            "activation.md": "ReLU and sigmoid", "receptive-field.md": "fields grow layer by layer",
-           "mnist.md": "the first test digit"}
+           "pooling.md": "one value kept per window", "batch-norm.md": "centred and rescaled",
+           "softmax.md": "scores into probabilities", "mnist.md": "the first test digit"}
 for page, fig in thumbnails(digit, history).items():
     name = page.removesuffix(".md").replace("-", "_")
     publish.figure(name, fig, alt=ALT[page], caption=CAPTION[page], width=190)

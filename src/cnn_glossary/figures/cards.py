@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from cnn_glossary.figures import batchnorm, pooling, softmax
 from cnn_glossary.figures.style import HIGHLIGHT, INK, MUTED, PALETTE, draw_grid, plt
 
 
@@ -95,6 +96,10 @@ def thumbnails(digit, history: dict) -> dict:
                                lw=1.6, linestyle=["-", "--", "-.", ":"][k]))
     ax.set_xlim(-2.6, 9.6), ax.set_ylim(7.2, -0.2), ax.set_aspect("equal")
     out["receptive-field.md"] = fig
+
+    out["pooling.md"] = pooling.card()
+    out["batch-norm.md"] = batchnorm.card()
+    out["softmax.md"] = softmax.card()
 
     fig, ax = new()  # MNIST: a test digit
     ax.imshow(digit, cmap="gray_r")
