@@ -77,7 +77,7 @@ def test_worked_snippet_against_tf_data():
         orders.append(images)
     assert len(orders) == 2 and orders[0] != orders[1], "the page says each epoch has a new order"
     assert v["steps"] == len(sizes) and v["last"] == sizes[-1] and v["full"] == sizes.count(b)
-    assert v["updates"] == len(rows)
+    assert v["updates"] == len(rows) and v["last_index"] == n - 1
     dropped = len(list(tf.data.Dataset.range(n).batch(b, drop_remainder=True)))
     assert v["dropped_steps"] == dropped and v["unseen"] == n - dropped * b
 

@@ -18,6 +18,7 @@ dropped = steps_per_epoch(N, B, drop_remainder=True)  # floor(10 / 4) = 2
 
 publish.value("n", N)
 publish.value("b", B)
+publish.value("last_index", N - 1)
 publish.value("steps", steps)
 publish.value("last", rows[steps - 1][3])
 publish.value("full", sum(size == B for epoch, _, _, size in rows if epoch == 1))
