@@ -161,5 +161,7 @@ def test_training_versus_validation_sentence(frozen):
     assert "log scale" in alt and wording.lower() in alt
     # points below the zoomed accuracy panel are counted in the caption
     clipped = sum(a < 0.97 for a in history["accuracy"] + history["val_accuracy"])
-    assert (f"{clipped} early points" in c.figures["curves"].caption) == (clipped > 0)
+    where = [e + 1 for e, pair in enumerate(zip(history["accuracy"], history["val_accuracy"])) if min(pair) < 0.97]
+    said = f"{clipped} accuracy points, from epochs {', '.join(map(str, where))}, lie below 97%"
+    assert (said in c.figures["curves"].caption) == (clipped > 0), c.figures["curves"].caption
     assert "score above" not in c.figures["curves"].caption  # the figure also appears on the Epochs page

@@ -40,6 +40,7 @@ def under(values):
 
 
 clipped = under(train_acc) + under(val_acc)
+clipped_epochs = [e for e in epochs if min(train_acc[e - 1], val_acc[e - 1]) < ACC_FLOOR]
 wording = f"Training accuracy is above validation accuracy in {count(above)}"
 wording += f", below it in {count(below)}" if below else ""
 publish.value("train_vs_val", wording)
@@ -49,8 +50,8 @@ publish.value("final_train_accuracy", train_acc[-1], fmt=".2%")
 publish.value("final_val_accuracy", val_acc[-1], fmt=".2%")
 publish.value("final_gap_pp", 100 * (train_acc[-1] - val_acc[-1]), fmt=".2f")
 publish.value("best_val_epoch", max(epochs, key=lambda e: val_acc[e - 1]))
-off_chart = (f" {clipped} early points lie below {ACC_FLOOR:.0%} and fall off the zoomed accuracy panel."
-             if clipped else "")
+off_chart = (f" {clipped} accuracy points, from epochs {', '.join(map(str, clipped_epochs))}, lie below "
+             f"{ACC_FLOOR:.0%} and fall off the zoomed panel." if clipped else "")
 publish.figure(
     "curves", fig,
     alt=f"Two line charts over {n} epochs. Left: training and validation loss on a log scale, both lower at the "
