@@ -63,6 +63,7 @@ def test_autodiff_derivatives_match_closed_forms(name):
     np.testing.assert_allclose(dy, df(X), atol=1e-5)
 
 
+@pytest.mark.checks("activation/worked")
 def test_worked_numbers_against_scipy_and_closed_forms():
     c = publish.collect(SNIPPETS / "worked.py")
     v = {k: d["value"] for k, d in c.values.items()}
@@ -72,6 +73,8 @@ def test_worked_numbers_against_scipy_and_closed_forms():
     assert v["sigmoid_max_at"] == pytest.approx(res.x, abs=1e-3)
     assert v["ten_layers"] == pytest.approx((-res.fun) ** 10, rel=1e-6)
     assert v["ten_layers_inverse"] == pytest.approx(4.0**10, rel=1e-6)
+    # the page: "the slopes alone contribute a factor of at most ..." -- no single sigmoid slope exceeds the max
+    assert all(sigmoid(t) * (1 - sigmoid(t)) <= v["sigmoid_max_slope"] + 1e-12 for t in np.linspace(-20, 20, 4001))
     for name in ("GELU", "Swish"):
         f, _ = CLOSED[name]
         res = optimize.minimize_scalar(f, bounds=(-3, 0), method="bounded", options={"xatol": 1e-10})
@@ -117,6 +120,7 @@ def test_compose_dense_and_conv_by_numpy_loops():
     np.testing.assert_allclose(conv_valid(x, k, kb), conv_valid(conv_valid(x, k1, c1), k2, c2), atol=1e-10)
 
 
+@pytest.mark.checks("activation/collapse")
 def test_collapse_snippet():
     c = publish.collect(SNIPPETS / "collapse.py")
     v = {k: d["value"] for k, d in c.values.items()}
@@ -128,6 +132,7 @@ def test_collapse_snippet():
     assert v["conv_params_one"] == 5 * 5 * 3 * 2 + 2
 
 
+@pytest.mark.checks("activation/dead_units")
 def test_never_firing_counts_against_numpy():
     """The snippet's table, checked on the frozen model against a plain per-layer count."""
     import keras
@@ -158,3 +163,66 @@ def test_never_firing_counts_against_numpy():
     assert c.values["first_dead_on_blank"]["value"] <= min(blank * rows[0][5], rows[0][3])
     # the page says part of the first layer's silence sits on the blank border: keep that true
     assert c.values["first_dead_on_blank"]["value"] > 0
+
+
+@pytest.mark.checks("activation/unit")
+def test_unit_example_by_hand():
+    """Two units: the pre-activations by a plain loop, each activation's output by its closed form."""
+    import re
+
+    c = publish.collect(SNIPPETS / "unit.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    minus = lambda t: float(t.replace("−", "-").strip("()"))  # noqa: E731
+    x = [minus(t) for t in v["inputs"].split(", ")]
+    zs = {}
+    for unit in ("A", "B"):
+        terms, total = v[f"sum_{unit}"].split(" = ")
+        *products, bias = terms.split(" + ")
+        z = minus(bias)
+        for k, product in enumerate(products):
+            w, xi = (minus(t) for t in product.split("·"))
+            assert xi == x[k]
+            z += w * xi
+        assert z == pytest.approx(minus(total)) == pytest.approx(v[f"z_{unit}"])
+        zs[unit] = z
+    rows = c.tables["outputs"]["rows"]
+    assert len(rows) == 7
+    for name, out_a, out_b in rows:
+        f, _ = closed_form(name)
+        assert out_a == pytest.approx(float(f(np.array(zs["A"]))), abs=1e-6)
+        assert out_b == pytest.approx(float(f(np.array(zs["B"]))), abs=1e-6)
+    # the page's reading of the table: A is negative, B positive; ReLU zeroes A and passes B;
+    # sigmoid outputs are both in (0, 1); tanh keeps each sign
+    table = {r[0].split(" (")[0]: r[1:] for r in rows}
+    assert zs["A"] < 0 < zs["B"]
+    assert list(table["ReLU"]) == [0.0, pytest.approx(zs["B"])]
+    assert all(0 < o < 1 for o in table["sigmoid"])
+    assert np.sign(table["tanh"]).tolist() == [-1, 1]
+    assert re.search(r"z = -0\.4", c.tables["outputs"]["headers"][1])
+
+
+@pytest.mark.checks("activation/zero_centred")
+def test_weight_gradient_signs_by_the_chain_rule():
+    """dL/dw_i = (z - target) * input_i by hand; sigmoid inputs give one sign, tanh inputs give both."""
+    rng = np.random.default_rng(5)
+    a, w = sigmoid(rng.normal(size=6)), rng.normal(size=6)
+    dz, dw = act.weight_gradient(a, w, 0.3, 1.0)
+    assert dz == pytest.approx(a @ w + 0.3 - 1.0)
+    np.testing.assert_allclose(dw, dz * a, rtol=1e-12)
+
+    c = publish.collect(SNIPPETS / "zero_centred.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    n = v["n_weights"]
+    for name in ("sigmoid", "tanh"):
+        assert v[f"{name}_positive"] + v[f"{name}_negative"] == n
+        assert len(v[f"{name}_signs"].split()) == n
+    inputs = [float(t.replace("−", "-")) for t in v["sigmoid_inputs"].split(", ")]
+    assert all(0 < t < 1 for t in inputs)
+    # the page: one sign for sigmoid inputs, both signs for tanh inputs
+    assert n in (v["sigmoid_positive"], v["sigmoid_negative"])
+    assert v["tanh_positive"] > 0 and v["tanh_negative"] > 0
+    # each sign is the error signal's sign times the input's sign
+    for name in ("sigmoid", "tanh"):
+        xs = [float(t.replace("−", "-")) for t in v[f"{name}_inputs"].split(", ")]
+        expected = ["+" if np.sign(v[f"{name}_dz"]) * np.sign(t) > 0 else "−" for t in xs]
+        assert v[f"{name}_signs"].split() == expected

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from cnn_glossary import publish  # noqa: E402
-from cnn_glossary.epochs import steps_per_epoch, stop_epoch  # noqa: E402
+from cnn_glossary.epochs import epoch_batches, steps_per_epoch, stop_epoch  # noqa: E402
 
 from .conftest import ROOT  # noqa: E402
 
@@ -44,6 +44,45 @@ def test_steps_per_epoch_matches_tf_data():
         assert steps_per_epoch(n, b, drop_remainder=True) == int(tf.data.Dataset.range(n).batch(b, True).cardinality())
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 500), st.integers(1, 64), st.booleans())
+def test_epoch_batches_cover_the_training_set_once(n, batch_size, drop):
+    import numpy as np
+
+    batches = epoch_batches(n, batch_size, np.random.default_rng(n), drop_remainder=drop)
+    seen = [int(i) for b in batches for i in b]
+    kept = n - n % batch_size if drop else n
+    assert len(seen) == len(set(seen)) == kept and set(seen) <= set(range(n))
+    assert len(batches) == batches_by_loop(kept, batch_size)
+
+
+@pytest.mark.checks("epochs/worked")
+def test_worked_snippet_against_tf_data():
+    """The 10-image example: batch sizes and step counts as tf.data makes them; each epoch sees each image once."""
+    import tensorflow as tf
+
+    c = publish.collect(SNIPPETS / "worked.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    n, b = v["n"], v["b"]
+    sizes = [int(x.shape[0]) for x in tf.data.Dataset.range(n).batch(b)]
+    rows = c.tables["batches"]["rows"]
+    orders = []
+    for epoch in sorted({r[0] for r in rows}):
+        mine = [r for r in rows if r[0] == epoch]
+        assert [r[1] for r in mine] == list(range(1, len(sizes) + 1))
+        assert [r[3] for r in mine] == sizes
+        images = [int(i) for r in mine for i in r[2].split()]
+        assert [len(r[2].split()) for r in mine] == sizes
+        assert sorted(images) == list(range(n)), "every image exactly once per epoch"
+        orders.append(images)
+    assert len(orders) == 2 and orders[0] != orders[1], "the page says each epoch has a new order"
+    assert v["steps"] == len(sizes) and v["last"] == sizes[-1] and v["full"] == sizes.count(b)
+    assert v["updates"] == len(rows) and v["last_index"] == n - 1
+    dropped = len(list(tf.data.Dataset.range(n).batch(b, drop_remainder=True)))
+    assert v["dropped_steps"] == dropped and v["unseen"] == n - dropped * b
+
+
+@pytest.mark.checks("epochs/steps")
 def test_steps_snippet_against_the_data_and_a_loop():
     from cnn_glossary.mnist.data import load_mnist
     from cnn_glossary.mnist.train import split
@@ -68,6 +107,7 @@ def test_steps_snippet_against_the_data_and_a_loop():
     assert c.values["our_best_val_epoch"]["value"] == 1 + min(range(len(val)), key=val.__getitem__)
 
 
+@pytest.mark.checks("epochs/defaults")
 def test_defaults_snippet_matches_a_real_callback():
     import keras
 
@@ -81,6 +121,13 @@ def test_defaults_snippet_matches_a_real_callback():
     assert table["min_delta"] == c.values["min_delta"]["value"]
     assert float(eval(table["min_delta"])) == abs(callback.min_delta)
     assert keras.__version__ == c.values["keras_version"]["value"]
+    # The Epochs page explains these values in words ("stops at the first epoch that does not improve", "keeps
+    # the weights of the last epoch", "any decrease counts", "watching starts with the first epoch"). If Keras
+    # changes a default, this fails: rewrite those sentences in docs/epochs.md.
+    described = {"monitor": "'val_loss'", "patience": "0", "restore_best_weights": "False", "min_delta": "0",
+                 "start_from_epoch": "0"}
+    for name, shown in described.items():
+        assert c.values[name]["value"] == shown, f"docs/epochs.md describes EarlyStopping {name}={shown}"
 
 
 def test_stop_epoch_follows_keras_semantics():
@@ -110,6 +157,7 @@ def keras_stop(val_loss, patience):
     return None
 
 
+@pytest.mark.checks("epochs/early_stopping")
 def test_early_stopping_runs_stop_where_the_curve_says(early):
     full = early.tables["runs"]["rows"][0]
     assert full[1] == early.values["epochs"]["value"]
@@ -130,6 +178,7 @@ def test_early_stopping_runs_stop_where_the_curve_says(early):
     assert early.figures["curves"].format == "svg" and b"epoch" in early.figures["curves"].data
 
 
+@pytest.mark.checks("epochs/early_stopping")
 def test_early_stopping_against_the_full_history(early):
     """Stop epochs and end weights of the callback runs, checked against the full run's history and a loop."""
     val = early.values["val_loss_history"]["value"]
@@ -144,5 +193,32 @@ def test_early_stopping_against_the_full_history(early):
     assert rows["patience=5, restore_best_weights=True"][2] == pytest.approx(min(val[:stop]), rel=1e-4)
     assert early.values["best_epoch"]["value"] == 1 + val.index(min(val))
     assert rows["no callback (all epochs)"][2] == pytest.approx(val[-1], rel=1e-4)
-    # what the page says about this run: patience 5 stops before the overall minimum
+    # what the page says about this run: both callback runs stop before the overall minimum
     assert early.values["patience5_stop"]["value"] < early.values["best_epoch"]["value"]
+    assert early.values["defaults_stop"]["value"] < early.values["best_epoch"]["value"]
+
+
+@pytest.mark.checks("epochs/early_stopping")
+def test_early_stopping_alt_text_describes_the_drawn_panels(early):
+    """The alt text once promised a log-scale loss and an accuracy panel; it must match what is drawn."""
+    alt = early.figures["curves"].alt
+    val = early.values["val_loss_history"]["value"]
+    svg = early.figures["curves"].data.decode()
+    assert "linear loss axis" in alt and "log" not in alt
+    assert "accuracy" not in alt.lower() and "accuracy" not in svg.lower()
+    assert "zoomed" in alt and "zoomed" in svg
+    assert f"lowest at epoch {1 + val.index(min(val))}" in alt
+    for key in ("defaults_stop", "patience5_stop"):
+        assert f"(epoch {early.values[key]['value']})" in alt
+
+
+def test_early_stopping_alt_follows_a_changed_figure():
+    """Drawn on a log axis, the same function says so: the alt text is read from the figure, not typed."""
+    from cnn_glossary.figures.epochs import early_stopping_alt, early_stopping_figure
+
+    history = {"loss": [1.0, 0.5, 0.2, 0.1], "val_loss": [1.1, 0.8, 0.9, 1.0]}
+    fig = early_stopping_figure(history, {"stop": 3})
+    assert "linear loss axis" in early_stopping_alt(fig) and "lowest at epoch 2" in early_stopping_alt(fig)
+    fig.axes[0].set_yscale("log")
+    assert "log loss axis" in early_stopping_alt(fig)
+    assert "stop (epoch 3)" in early_stopping_alt(fig)

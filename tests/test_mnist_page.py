@@ -36,10 +36,12 @@ def score():
     return publish.collect(SNIPPETS / "score.py")
 
 
+@pytest.mark.checks("mnist/score")
 def test_committed_result_is_fresh(frozen):
     assert not frozen.stale, frozen.stale_message
 
 
+@pytest.mark.checks("mnist/score")
 def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
     y, probs = predictions
     published = score.values
@@ -51,6 +53,7 @@ def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
     assert published["parameters"]["value"] == frozen.load_model().count_params()
 
 
+@pytest.mark.checks("mnist/score")
 def test_layer_table_shapes_follow_the_formula(score):
     table = score.tables["layers"]
     size = 28
@@ -65,6 +68,7 @@ def test_layer_table_shapes_follow_the_formula(score):
             assert shape.startswith(f"({size}, {size},"), (name, shape, size)
 
 
+@pytest.mark.checks("mnist/confusion")
 def test_confusion_matrix_matches_predictions(predictions):
     y, probs = predictions
     expected = np.zeros((10, 10), dtype=int)
@@ -76,6 +80,7 @@ def test_confusion_matrix_matches_predictions(predictions):
     assert off[values["worst_true"]["value"], values["worst_predicted"]["value"]] == off.max()
 
 
+@pytest.mark.checks("mnist/mistakes", "mnist/curves")
 def test_gallery_and_curves(frozen):
     gallery = publish.collect(SNIPPETS / "mistakes.py")
     assert gallery.values["shown"]["value"] == min(24, len(frozen.data["misclassified"]["index"]))
@@ -85,7 +90,78 @@ def test_gallery_and_curves(frozen):
     assert len(frozen.data["history"]["loss"]) == frozen.data["epochs"]
 
 
+@pytest.mark.checks("mnist/score")
 def test_keras_example_parameter_count(score):
     values = score.values
-    # The Keras example's own documentation states its total: 34,826 parameters.
+    # The Keras example's own documentation states its total: 34,826 parameters, all trainable.
     assert values["keras_example_parameters"]["value"] == 34826
+    assert values["keras_example_trainable"]["value"] == 34826
+
+
+@pytest.mark.checks("mnist/score")
+def test_trainable_parameters_by_hand(frozen, score):
+    """Batch normalisation keeps 4 numbers per channel, of which 2 (moving mean, variance) are not trained."""
+    layers = frozen.data["layers"]  # the layer list the training run recorded
+    bn_channels = [layer["output_shape"][-1] for layer in layers if layer["type"] == "BatchNormalization"]
+    assert all(layer["parameters"] == 4 * layer["output_shape"][-1]
+               for layer in layers if layer["type"] == "BatchNormalization")
+    non_trainable = 2 * sum(bn_channels)
+    v = score.values
+    assert v["non_trainable"]["value"] == non_trainable
+    assert v["trainable"]["value"] == frozen.data["parameters"] - non_trainable
+    assert v["trainable"]["value"] + v["non_trainable"]["value"] == v["parameters"]["value"]
+
+
+@pytest.mark.checks("mnist/score")
+def test_which_convolutions_have_batch_norm_and_relu(frozen, score):
+    """The page: 'n of its m convolutions are followed by batch normalisation and a ReLU; the last one, ...'."""
+    import keras
+
+    model = frozen.load_model()
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    consumers = {}  # the graph itself, not the layer order: which layer reads each layer's output
+    for layer in model.layers[1:]:
+        consumers.setdefault(layer.input._keras_history[0].name, []).append(layer)
+    with_bn = []
+    for conv in convs:
+        (nxt,) = consumers[conv.name]
+        if isinstance(nxt, keras.layers.BatchNormalization):
+            (after,) = consumers[nxt.name]
+            if isinstance(after, keras.layers.ReLU):
+                with_bn.append(conv.name)
+    plain = [c.name for c in convs if c.name not in with_bn]
+    v = score.values
+    assert v["n_convs"]["value"] == len(convs)
+    assert v["n_conv_bn_relu"]["value"] == len(with_bn)
+    # the page calls the plain one "the last one", a 1x1 convolution to ten channels
+    assert plain == [convs[-1].name], "the MNIST page says only the last convolution lacks BN and ReLU"
+    assert v["plain_convs"]["value"] == f"`{plain[0]}`"
+    assert convs[-1].kernel_size == (1, 1) and convs[-1].filters == 10
+
+
+@pytest.mark.checks("mnist/curves")
+def test_training_versus_validation_sentence(frozen):
+    """The sentence under the curves is counted from the history by a plain loop; the alt text's claims hold."""
+    history = frozen.data["history"]
+    above = below = 0
+    for t, v in zip(history["accuracy"], history["val_accuracy"]):
+        above += t > v
+        below += t < v
+    c = publish.collect(SNIPPETS / "curves.py")
+    values = c.values
+    assert values["n_above"]["value"] == above and values["n_below"]["value"] == below
+    n = len(history["accuracy"])
+    wording = values["train_vs_val"]["value"]
+    assert (f"all {n} epochs" in wording) == (above == n)
+    assert str(above) in wording or above == n
+    assert ("below it" in wording) == (below > 0)
+    # alt text: "both lower at the end than at the start"
+    assert history["loss"][-1] < history["loss"][0] and history["val_loss"][-1] < history["val_loss"][0]
+    alt = c.figures["curves"].alt
+    assert "log scale" in alt and wording.lower() in alt
+    # points below the zoomed accuracy panel are counted in the caption
+    clipped = sum(a < 0.97 for a in history["accuracy"] + history["val_accuracy"])
+    where = [e + 1 for e, pair in enumerate(zip(history["accuracy"], history["val_accuracy"])) if min(pair) < 0.97]
+    said = f"{clipped} accuracy points, from epochs {', '.join(map(str, where))}, lie below 97%"
+    assert (said in c.figures["curves"].caption) == (clipped > 0), c.figures["curves"].caption
+    assert "score above" not in c.figures["curves"].caption  # the figure also appears on the Epochs page

@@ -10,11 +10,14 @@ keras.utils.set_random_seed(0)
 RANDOM = "glorot_uniform"  # random biases too, so that they have to be composed correctly
 x = np.random.default_rng(0).normal(size=(64, 12, 12, 3)).astype("float32")
 
+# --8<-- [start:lesson]
 # Two dense layers 3 -> 8 -> 5 versus one dense layer with the composed weights.
 d1, d2 = keras.layers.Dense(8, bias_initializer=RANDOM), keras.layers.Dense(5, bias_initializer=RANDOM)
 two_dense = np.asarray(d2(d1(x)), dtype="float64")
-w, b = compose_dense(*d1.get_weights(), *d2.get_weights())
-publish.value("dense_max_diff", np.abs(two_dense - (x @ w + b)).max(), fmt=".1e")
+w, b = compose_dense(*d1.get_weights(), *d2.get_weights())  # W = W1 W2, b = b1 W2 + b2
+one_dense = x @ w + b  # equals two_dense, up to rounding
+# --8<-- [end:lesson]
+publish.value("dense_max_diff", np.abs(two_dense - one_dense).max(), fmt=".1e")
 
 # Two 3x3 convolutions 3 -> 4 -> 2 channels versus one 5x5 convolution with the composed kernel.
 c1, c2 = keras.layers.Conv2D(4, 3, bias_initializer=RANDOM), keras.layers.Conv2D(2, 3, bias_initializer=RANDOM)

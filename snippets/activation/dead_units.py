@@ -5,9 +5,11 @@ from cnn_glossary.mnist import results
 from cnn_glossary.activations import blank_patches, never_firing
 from cnn_glossary.mnist.data import load_mnist
 
+# --8<-- [start:lesson]
 model = results.for_page().load_model()
 x_test = load_mnist().x_test.astype("float32")[..., None] / 255.0  # all 10,000 test images
-layers = never_firing(model, x_test)
+layers = never_firing(model, x_test)  # per ReLU layer: units whose output is 0 for every image
+# --8<-- [end:lesson]
 rows = [
     (r["layer"], "x".join(map(str, r["shape"])), r["units"], r["dead_units"], r["dead_units"] / r["units"],
      r["channels"], r["dead_channels"])

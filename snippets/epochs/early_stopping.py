@@ -2,15 +2,16 @@
 
 from cnn_glossary import publish
 from cnn_glossary.epochs import OVERFIT_EPOCHS, OVERFIT_TRAIN, OVERFIT_UNITS, OVERFIT_VAL, argmin1, overfit_data, overfit_run
-from cnn_glossary.figures.epochs import early_stopping_figure
+from cnn_glossary.figures.epochs import early_stopping_alt, early_stopping_figure
 
 data = overfit_data()
+# --8<-- [start:lesson]
 full = overfit_run(data)  # no callback: all 40 epochs
 defaults = overfit_run(data, early_stopping={})  # EarlyStopping() with its defaults
 plain = overfit_run(data, early_stopping={"patience": 5})
 restored = overfit_run(data, early_stopping={"patience": 5, "restore_best_weights": True})
-
-best = argmin1(full.history["val_loss"])
+best = argmin1(full.history["val_loss"])  # the epoch with the lowest validation loss
+# --8<-- [end:lesson]
 publish.value("val_loss_history", full.history["val_loss"])  # for the tests
 for name, v in dict(n_train=OVERFIT_TRAIN, n_val=OVERFIT_VAL, epochs=OVERFIT_EPOCHS, units=OVERFIT_UNITS).items():
     publish.value(name, v)
@@ -28,14 +29,10 @@ publish.table("runs", rows, headers=["run", "epochs trained", "validation loss",
 for key, run in (("plain", plain), ("restored", restored)):
     publish.value(f"{key}_val_loss", run.final_val_loss, fmt=".3f")
     publish.value(f"{key}_val_accuracy", run.final_val_accuracy, fmt=".1%")
+fig = early_stopping_figure(full.history, {"EarlyStopping() stops": defaults.epochs_run,
+                                           "patience=5 stops": plain.epochs_run})
 publish.figure(
-    "curves",
-    early_stopping_figure(full.history, {"EarlyStopping() stops": defaults.epochs_run,
-                                         "patience=5 stops": plain.epochs_run}),
-    alt="Two line charts over 40 epochs. Left: training loss falls steadily towards zero on a log scale while "
-    "validation loss falls, wobbles, reaches its lowest point and then creeps upward; markers show where "
-    "early stopping with default settings and with patience 5 halts. Right: training accuracy reaches 100 % "
-    "while validation accuracy levels off far below it.",
+    "curves", fig, alt=early_stopping_alt(fig),
     caption=f"A two-layer dense network trained on {OVERFIT_TRAIN:,} MNIST images, validated on {OVERFIT_VAL:,} "
     f"others. The dotted vertical line marks the epoch of lowest validation loss ({best}); after it the network "
     "keeps fitting its training images but gets worse on new ones.",

@@ -6,12 +6,17 @@ from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.epochs import argmin1, steps_per_epoch
 from cnn_glossary.mnist.train import BATCH_SIZE, VALIDATION_SIZE
 
+# --8<-- [start:lesson]
 n_all = len(load_mnist().x_train)  # every training image
 n_fit = n_all - VALIDATION_SIZE  # what our training fits on, after holding out validation images
 
 
 def last_batch(n, b):  # the images left for the final, possibly smaller, batch
     return n - (steps_per_epoch(n, b) - 1) * b
+
+
+our_steps = steps_per_epoch(n_fit, BATCH_SIZE)  # one epoch of our MNIST training
+# --8<-- [end:lesson]
 
 
 rows = [(b, steps_per_epoch(n_all, b), steps_per_epoch(n_fit, b), last_batch(n_fit, b))
@@ -26,7 +31,7 @@ publish.value("n_validation", VALIDATION_SIZE)
 history = results.for_page().data["history"]
 epochs = len(history["loss"])
 publish.value("our_batch", BATCH_SIZE)
-publish.value("our_steps", steps_per_epoch(n_fit, BATCH_SIZE))
+publish.value("our_steps", our_steps)
 publish.value("our_last_batch", last_batch(n_fit, BATCH_SIZE))
 publish.value("our_epochs", epochs)
 publish.value("our_updates", epochs * steps_per_epoch(n_fit, BATCH_SIZE))

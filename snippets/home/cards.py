@@ -4,14 +4,17 @@ from cnn_glossary import publish
 from cnn_glossary.mnist import results
 from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.figures.cards import thumbnails
+from cnn_glossary.kernels import SOBEL_X
 
 digit = load_mnist().x_test[0]  # the first test image
 history = results.for_page().data["history"]
+SOBEL_ROWS = ", ".join(" ".join(f"{v:g}" for v in row) for row in SOBEL_X)  # top row first
 ALT = {
     "convolution.md": "A 3 by 3 window highlighted on a 5 by 5 grid, with an arrow to one cell of a 3 by 3 output.",
-    "filters.md": "A 3 by 3 grid of numbers: the Sobel kernel, columns -1 0 1, -2 0 2, -1 0 1.",
+    "filters.md": f"A 3 by 3 grid of numbers: the Sobel x kernel, rows from the top {SOBEL_ROWS}.",
     "feature-maps.md": "A handwritten digit next to the map of one edge filter's response to it.",
-    "epochs.md": "Two small falling curves over the epochs: training loss solid, validation loss dashed.",
+    "epochs.md": "Two small curves of loss per epoch, both lower at the end than at the start: training loss "
+                 "solid, validation loss dashed.",
     "conv-1x1.md": "Four stacked channel squares with one pixel highlighted, an arrow to two stacked squares.",
     "conv-3x3.md": "A 3 by 3 window inside a dashed 5 by 5 square: two stacked 3x3 layers see a 5x5 patch.",
     "activation.md": "The ReLU curve, solid and bent at zero, and the S-shaped sigmoid curve, dashed.",

@@ -129,3 +129,24 @@ def blank_patches(x, kernel_size: int = 3) -> np.ndarray:
         for j in range(kernel_size):
             seen |= padded[i : i + peak.shape[0], j : j + peak.shape[1]]
     return ~seen
+
+
+# --- Why zero-centred outputs matter ------------------------------------------------------------
+
+
+def weight_gradient(inputs, w, b: float, target: float) -> tuple[float, np.ndarray]:
+    """(dL/dz, dL/dw) for one unit z = w . inputs + b with loss L = (z - target)^2 / 2, by tf.GradientTape.
+
+    ``inputs`` are the previous layer's activations for one example. Since dL/dw_i = dL/dz * inputs_i,
+    all-positive inputs (a sigmoid's outputs) give weight gradients that all share the sign of dL/dz.
+    """
+    import tensorflow as tf
+
+    x = tf.constant(np.asarray(inputs, dtype="float64"))
+    wt = tf.Variable(np.asarray(w, dtype="float64"))
+    with tf.GradientTape(persistent=True) as tape:
+        z = tf.reduce_sum(wt * x) + b
+        tape.watch(z)
+        loss = 0.5 * (z - target) ** 2
+    dz = float(tape.gradient(loss, z))
+    return dz, np.asarray(tape.gradient(loss, wt))

@@ -32,6 +32,17 @@ def steps_per_epoch(n: int, batch_size: int, drop_remainder: bool = False) -> in
     return n // batch_size if drop_remainder else math.ceil(n / batch_size)
 
 
+def epoch_batches(n: int, batch_size: int, rng: np.random.Generator | None = None,
+                  drop_remainder: bool = False) -> list[np.ndarray]:
+    """The example indices each step of one epoch sees: shuffled by ``rng`` (in order without one),
+    cut into batches of ``batch_size``; the last batch holds what is left, unless it is dropped."""
+    if n < 0 or batch_size < 1:
+        raise ValueError("need n >= 0 and batch_size >= 1")
+    order = rng.permutation(n) if rng is not None else np.arange(n)
+    steps = steps_per_epoch(n, batch_size, drop_remainder)
+    return [order[k * batch_size : (k + 1) * batch_size] for k in range(steps)]
+
+
 def early_stopping_defaults() -> dict:
     """The defaults of ``keras.callbacks.EarlyStopping``, read from its signature."""
     import keras

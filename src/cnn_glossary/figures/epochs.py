@@ -41,3 +41,29 @@ def early_stopping_figure(history: dict, stops: dict[str, int]):
     zoom.legend(fontsize=7.5, loc="upper right")
     fig.tight_layout()
     return fig
+
+
+def _labels(ax) -> list[str]:
+    return [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+
+
+def early_stopping_alt(fig) -> str:
+    """Alt text read back from the drawn figure: each panel's title, scale, axis range and lines."""
+    left, right = fig.axes[:2]
+    epochs = left.get_lines()[0].get_xdata()
+    val = right.get_lines()[0].get_ydata()
+    best = argmin1(val)
+
+    def axis(ax):
+        lo, hi = ax.get_ylim()
+        return f"a {ax.get_yscale()} loss axis from {lo:.2f} to {hi:.2f}"
+
+    left_lines, right_lines = _labels(left), _labels(right)
+    markers = "; ".join(right_lines[1:])
+    return (
+        f"Two line charts over {len(epochs)} epochs. Left panel, '{left.get_title()}': "
+        f"{' and '.join(left_lines)} on {axis(left)}; training loss ends at {left.get_lines()[0].get_ydata()[-1]:.2g}. "
+        f"Right panel, '{right.get_title()}': {right_lines[0]} alone on {axis(right)}, lowest at epoch {best} "
+        f"({val[best - 1]:.3f}) and {val[-1]:.3f} at the last epoch; a dotted vertical line marks epoch {best} "
+        f"in both panels" + (f"; open markers show where the callbacks stop: {markers}." if markers else ".")
+    )

@@ -1,0 +1,38 @@
+"""Home page cards: alt text that describes what the thumbnail draws."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnn_glossary import publish
+
+from .conftest import ROOT
+
+
+@pytest.mark.checks("home/cards")
+def test_sobel_card_alt_lists_the_drawn_rows():
+    """The alt text once said "columns" while listing rows. Read the numbers back from the drawn grid, by row."""
+    from cnn_glossary.figures.cards import thumbnails
+    from cnn_glossary.mnist import results
+    from cnn_glossary.mnist.data import load_mnist
+
+    figs = thumbnails(load_mnist().x_test[0], results.for_page().data["history"])
+    ax = figs["filters.md"].axes[0]
+    cells = [(t.get_position(), t.get_text()) for t in ax.texts if t.get_text().strip()]
+    top_down = ax.get_ylim()[0] > ax.get_ylim()[1]  # an inverted y axis draws row 0 at the top
+    ys = sorted({y for (_, y), _ in cells}, reverse=not top_down)
+    rows = [" ".join(txt.replace("−", "-") for (x, _), txt in sorted((c for c in cells if c[0][1] == y),
+                                                                        key=lambda c: c[0][0])) for y in ys]
+    alt = publish.collect(ROOT / "snippets" / "home" / "cards.py").figures["filters"].alt
+    assert "rows from the top " + ", ".join(rows) in alt, (alt, rows)
+    assert "column" not in alt
+
+
+@pytest.mark.checks("home/cards")
+def test_epochs_card_alt_claim_holds():
+    from cnn_glossary.mnist import results
+
+    h = results.for_page().data["history"]
+    assert h["loss"][-1] < h["loss"][0] and h["val_loss"][-1] < h["val_loss"][0]
+    assert np.isfinite(h["loss"]).all()
