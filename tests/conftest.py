@@ -26,6 +26,7 @@ markdown_extensions:
   - md_in_html
   - pymdownx.arithmatex:
       generic: true
+  - tables
   - pymdownx.superfences
   - pymdownx.snippets:
       check_paths: true

@@ -54,3 +54,19 @@ def test_a_missing_section_fails_the_build(site):
     build = site.build("--strict")
     assert build.returncode != 0
     assert "lessons" in build.log
+
+
+def test_a_table_inside_a_collapsed_block_stays_inside_it(site):
+    site.snippet("rows", """\
+from cnn_glossary import publish
+
+publish.table("t", [(1, 2), (3, 4)], headers=["a", "b"])
+""")
+    site.page("# Demo\n\n??? info \"Details\"\n\n    {{ table rows:t }}\n\nOutside.\n")
+    build = site.build("--strict")
+    assert build.returncode == 0, build.log
+    page = site.html()
+    details = re.search(r"<details[^>]*>(.*?)</details>", page, re.S)
+    assert details and "<table>" in details.group(1)
+    assert "| 3 | 4 |" not in page
+    assert re.search(r"</details>\s*<p>Outside.</p>", page)

@@ -138,7 +138,13 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         self._link_pending = src in getattr(self, "notebook_pages", set())
         for p in found:
             out.append(markdown[pos : p.start])
-            out.append(self._render(p, page, markdown))
+            rendered = self._render(p, page, markdown)
+            if p.kind in ("table", "figure"):  # keep a block inside its admonition or list item
+                line_start = markdown.rfind("\n", 0, p.start) + 1
+                indent = markdown[line_start : p.start]
+                if indent and not indent.strip():
+                    rendered = rendered.replace("\n", "\n" + indent)
+            out.append(rendered)
             pos = p.end
         out.append(markdown[pos:])
         # each glossary term links to its page, once per page, if that page is part of the site
