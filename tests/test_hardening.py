@@ -5,9 +5,22 @@ Each test reproduces a failure the old code had; see the issue for the probes.
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
+from cnn_glossary.site import pipeline
 from cnn_glossary.site import placeholders as ph
+from cnn_glossary.site.pipeline import Pipeline, SnippetError
+
+from .conftest import MKDOCS_ENV
 
 # -- item 3: every "{{" outside code parses or fails, naming the line --------------------------
 
@@ -69,3 +82,217 @@ def test_a_typo_fails_the_build_naming_page_and_line(site):
     build = site.build()  # not even --strict: a typo is never a warning
     assert build.returncode != 0
     assert "docs/index.md:5:" in build.log and "does not close" in build.log, build.log
+
+
+# -- item 5: cache faults -----------------------------------------------------------------------
+
+FIGURE_SNIPPET = """\
+from cnn_glossary import publish
+from cnn_glossary.figures import style  # noqa: F401 - the project's plot style: reproducible SVG ids
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(figsize=(1, 1))
+ax.plot([0, 1], [0, {top}])
+publish.figure("f", fig, alt="A straight line going up.", caption="A line.")
+publish.value("v", {top})
+"""
+
+
+def _pipeline(tmp_path: Path, **kwargs) -> Pipeline:
+    kwargs.setdefault("log", lambda m: None)
+    return Pipeline(tmp_path, **kwargs)
+
+
+def _snippet(root: Path, sid: str, text: str) -> Path:
+    path = root / "snippets" / f"{sid}.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["null", "[]", '"text"', '{"cache_version": 1}', "MANGLED_DEP"],
+    ids=["null", "list", "string", "lacks-fields", "dep-lacks-fields"],
+)
+def test_a_manifest_of_the_wrong_shape_is_stale_not_a_crash(tmp_path, content):
+    _snippet(tmp_path, "a", 'from cnn_glossary import publish\npublish.value("x", 1)\n')
+    pipe = _pipeline(tmp_path)
+    pipe.run("a")
+    manifest = pipe._manifest_path("a")
+    if content == "MANGLED_DEP":
+        data = json.loads(manifest.read_text())
+        del data["deps"][0]["sha256"]
+        content = json.dumps(data)
+    manifest.write_text(content)
+    assert pipe.cached("a") is None
+    assert pipe.ensure(["a"])["a"].ran
+    assert pipe.cached("a") is not None  # and the rewritten entry is good again
+
+
+def _read_only(monkeypatch) -> None:
+    """Writes under the cache fail as on a read-only folder (chmod does not stop root)."""
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(pipeline.tempfile, "mkstemp", refuse)
+
+
+def test_a_read_only_cache_of_fresh_entries_still_builds(tmp_path, monkeypatch):
+    path = _snippet(tmp_path, "a", 'from cnn_glossary import publish\npublish.value("x", 1)\n')
+    pipe = _pipeline(tmp_path)
+    pipe.run("a")
+    later = path.stat().st_mtime_ns + 5_000_000_000
+    os.utime(path, ns=(later, later))  # touched, same content
+    _read_only(monkeypatch)
+    hit = pipe.cached("a")
+    assert hit is not None and hit.values["x"]["value"] == 1
+    assert pipe.ensure(["a"])["a"].ran is False
+
+
+def test_a_snippet_that_must_run_in_a_read_only_cache_names_the_folder(tmp_path, monkeypatch):
+    _snippet(tmp_path, "a", 'from cnn_glossary import publish\npublish.value("x", 1)\n')
+    pipe = _pipeline(tmp_path)
+    _read_only(monkeypatch)
+    with pytest.raises(SnippetError) as info:
+        pipe.ensure(["a"])
+    assert ".cache/cnn-glossary/ is not writable" in str(info.value)
+    assert "Permission denied" in str(info.value)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through chmod; the monkeypatched test covers it")
+def test_a_chmod_read_only_cache(tmp_path):  # pragma: no cover - runs for non-root users
+    path = _snippet(tmp_path, "a", 'from cnn_glossary import publish\npublish.value("x", 1)\n')
+    pipe = _pipeline(tmp_path)
+    pipe.run("a")
+    folders = [pipe.cache_dir, pipe.cache_dir / "snippets", pipe.figure_dir]
+    for folder in folders:
+        folder.chmod(0o555)
+    try:
+        os.utime(path)
+        assert pipe.ensure(["a"])["a"].ran is False
+        path.write_text('from cnn_glossary import publish\npublish.value("x", 2)\n')
+        with pytest.raises(SnippetError, match="not writable"):
+            pipe.ensure(["a"])
+    finally:
+        for folder in folders:
+            folder.chmod(0o755)
+
+
+def test_a_zero_byte_cached_figure_is_made_again(tmp_path):
+    _snippet(tmp_path, "a", FIGURE_SNIPPET.format(top=1))
+    pipe = _pipeline(tmp_path)
+    first = pipe.run("a")
+    figure = first.figure_path("f")
+    good = figure.read_bytes()
+    figure.write_bytes(b"")
+    assert pipe.cached("a") is None
+    again = pipe.ensure(["a"])["a"]
+    assert again.ran and again.figure_path("f").read_bytes() == good
+
+
+def test_figures_no_manifest_refers_to_are_pruned(tmp_path):
+    path = _snippet(tmp_path, "a", FIGURE_SNIPPET.format(top=1))
+    pipe = _pipeline(tmp_path)
+    old = pipe.run("a").figure_path("f")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    path.write_text(FIGURE_SNIPPET.format(top=2))
+    new = pipe.ensure(["a"])["a"].figure_path("f")
+    assert new != old and new.exists()
+    assert not old.exists()
+    assert sorted(p.name for p in pipe.figure_dir.iterdir()) == [new.name]
+
+
+# -- item 6: orphans ------------------------------------------------------------------------------
+
+SPAWNER = """\
+import os, subprocess, sys, time
+from pathlib import Path
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+Path({pids!r}).write_text(f"{{os.getpid()}} {{child.pid}}")
+time.sleep(120)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def _wait_for(predicate, seconds: float = 60.0) -> bool:
+    end = time.time() + seconds
+    while time.time() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def _no_reports(cache: Path) -> bool:
+    return not list(cache.glob(".report.*"))
+
+
+def test_a_timeout_stops_the_snippet_and_every_process_it_started(tmp_path):
+    pids = tmp_path / "pids.txt"
+    _snippet(tmp_path, "slow", SPAWNER.format(pids=str(pids)))
+    pipe = _pipeline(tmp_path, timeout=8)
+    with pytest.raises(SnippetError, match="did not finish within 8 s"):
+        pipe.ensure(["slow"])
+    runner, child = map(int, pids.read_text().split())
+    assert _wait_for(lambda: not _alive(child), 10), f"the snippet's child {child} outlived the timeout"
+    assert not _alive(runner)
+    assert _no_reports(pipe.cache_dir)
+
+
+def test_a_slow_snippet_says_it_is_still_running(tmp_path):
+    _snippet(tmp_path, "slow", "import time\ntime.sleep(2.5)\n")
+    lines: list[str] = []
+    pipe = _pipeline(tmp_path, heartbeat=1.0, log=lines.append)
+    pipe.ensure(["slow"])
+    assert any(re.fullmatch(r"still running snippets/slow\.py \(\d+ s\)", line) for line in lines), lines
+    assert any(re.fullmatch(r"\[1/1\] ran snippets/slow\.py in \d+\.\d s", line) for line in lines), lines
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["int", "term", "kill"])
+def test_an_interrupted_build_stops_its_snippets_and_leaves_no_reports(site, how):
+    pids = site.root / "pids.txt"
+    site.snippet("slow", SPAWNER.format(pids=str(pids)))
+    site.page("{{ value slow:x }}\n")
+    build = subprocess.Popen(
+        [sys.executable, "-m", "mkdocs", "build", "-f", str(site.root / "mkdocs.yml")],
+        cwd=site.root, env=MKDOCS_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_for(lambda: pids.exists() and pids.read_text(), 120), "the snippet never started"
+        runner, child = map(int, pids.read_text().split())
+        build.send_signal(how)
+        build.wait(timeout=60)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert _wait_for(lambda: not _alive(runner) and not _alive(child), 15), "a snippet outlived its build"
+    assert _no_reports(site.root / ".cache" / "cnn-glossary")
+
+
+def test_cache_files_follow_the_umask(tmp_path):
+    _snippet(tmp_path, "a", FIGURE_SNIPPET.format(top=1))
+    pipe = _pipeline(tmp_path)
+    res = pipe.run("a")
+    expected = 0o666 & ~pipeline.UMASK
+    assert pipe._manifest_path("a").stat().st_mode & 0o777 == expected
+    assert res.figure_path("f").stat().st_mode & 0o777 == expected
+
+
+# -- item 8: the "used by" list -------------------------------------------------------------------
+
+
+def test_the_used_by_list_has_no_repeats(site):
+    site.snippet("bad", 'raise ValueError("no")\n')
+    site.page("{{ value bad:x }} and {{ value bad:y }}\n\nagain {{ value bad:z }}\n")
+    build = site.build()
+    assert build.returncode != 0
+    assert "used by docs/index.md:1, docs/index.md:3\n" in build.log, build.log

@@ -25,7 +25,7 @@ from mkdocs.utils import get_relative_url
 
 from cnn_glossary.site import glossary, mathml
 from cnn_glossary.site import placeholders as ph
-from cnn_glossary.site.pipeline import Pipeline, SnippetError, SnippetResult
+from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
 log = logging.getLogger("mkdocs.plugins.cnn_glossary")
 FIGURE_URI = "assets/generated"
@@ -36,7 +36,7 @@ class GlossaryConfig(base.Config):
     snippets_dir = c.Type(str, default="snippets")
     cache_dir = c.Type(str, default=".cache/cnn-glossary")
     jobs = c.Type(int, default=2)
-    timeout = c.Type(int, default=1800)
+    timeout = c.Type(int, default=int(DEFAULT_TIMEOUT))  # seconds per snippet; see pipeline.DEFAULT_TIMEOUT
 
 
 class GlossaryPlugin(BasePlugin[GlossaryConfig]):
@@ -72,7 +72,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             self.uses[where] = found
             for p in found:
                 if p.snippet_id:
-                    needed.setdefault(p.snippet_id, []).append(f"docs/{where}:{p.line}")
+                    used = needed.setdefault(p.snippet_id, [])
+                    if f"docs/{where}:{p.line}" not in used:  # two placeholders on one line: list it once
+                        used.append(f"docs/{where}:{p.line}")
         for sid, pages in needed.items():
             if not self.pipeline.snippet_path(sid).is_file():
                 raise PluginError(
