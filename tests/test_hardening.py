@@ -296,3 +296,89 @@ def test_the_used_by_list_has_no_repeats(site):
     build = site.build()
     assert build.returncode != 0
     assert "used by docs/index.md:1, docs/index.md:3\n" in build.log, build.log
+
+
+# -- item 6: an interrupted training run ----------------------------------------------------------
+
+
+def test_ctrl_c_during_training_prints_one_line_and_writes_nothing(monkeypatch, tmp_path, capsys):
+    from cnn_glossary.mnist import cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run_training", interrupted)
+    out = tmp_path / "out"
+    assert cli.main(["train", "--epochs", "1", "--out", str(out)]) == 130
+    err = capsys.readouterr().err.strip()
+    assert err == f"interrupted: training stopped, nothing was written to {out}"
+    assert not out.exists()
+
+
+def test_an_interrupt_while_writing_the_model_leaves_no_temporary_files(monkeypatch, tmp_path):
+    from cnn_glossary.mnist import results
+
+    class Model:
+        def save(self, path):
+            Path(path).write_bytes(b"a model")
+
+    def fsync(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(results.os, "fsync", fsync)
+    result = {field: 0 for field in results.REQUIRED_FIELDS}
+    with pytest.raises(KeyboardInterrupt):
+        results.write_result(result, Model(), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_result_files_follow_the_umask(tmp_path):
+    from cnn_glossary.mnist import results
+
+    class Model:
+        def save(self, path):
+            Path(path).write_bytes(b"a model")
+
+    path = results.write_result({field: 0 for field in results.REQUIRED_FIELDS}, Model(), tmp_path)
+    expected = 0o666 & ~pipeline.UMASK
+    assert {p.stat().st_mode & 0o777 for p in tmp_path.iterdir()} == {expected}
+    assert path.name == "result.json"
+
+
+@pytest.mark.slow
+def test_train_is_quiet_unless_verbose(tmp_path):
+    """A real (tiny) training run in a fresh process: TensorFlow's start-up lines stay hidden."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "cnn_glossary.mnist", "train", "--subset", "300", "--epochs", "1",
+         "--out", str(tmp_path / "run")],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "", proc.stderr
+    assert "test accuracy" in proc.stdout
+
+
+# -- item 8: packaging and newcomer polish ---------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_licence_is_an_spdx_string_setuptools_accepts():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "MIT"  # not the deprecated {text = ...} table
+    requires = project["build-system"]["requires"]
+    setuptools = [r for r in requires if r.startswith("setuptools")]
+    assert setuptools and re.fullmatch(r"setuptools>=(\d+)", setuptools[0].split()[0])
+    assert int(setuptools[0].split(">=")[1]) >= 77  # the first setuptools that reads SPDX strings
+
+
+def test_make_serve_takes_a_port():
+    proc = subprocess.run(["make", "-n", "serve", "PORT=8001"], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, MAKEFLAGS=""))
+    assert proc.returncode == 0, proc.stderr
+    assert "mkdocs serve -a 127.0.0.1:8001" in proc.stdout
+    default = subprocess.run(["make", "-n", "serve"], cwd=ROOT, capture_output=True, text=True)
+    assert "mkdocs serve -a 127.0.0.1:8000" in default.stdout
