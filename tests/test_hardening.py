@@ -382,3 +382,22 @@ def test_make_serve_takes_a_port():
     assert "mkdocs serve -a 127.0.0.1:8001" in proc.stdout
     default = subprocess.run(["make", "-n", "serve"], cwd=ROOT, capture_output=True, text=True)
     assert "mkdocs serve -a 127.0.0.1:8000" in default.stdout
+
+
+# -- item 9: the values page shows the out-of-date box too ------------------------------------------
+
+
+def test_the_values_page_flags_stale_values_in_a_non_strict_build(site):
+    site.snippet("score", 'from cnn_glossary import publish\npublish.warning("this result is stale")\n'
+                          'publish.value("acc", 0.5, fmt=".1%")\n')
+    site.snippet("fresh", 'from cnn_glossary import publish\npublish.value("n", 3)\n')
+    site.page("# Home\n\nOnly a fresh {{ value fresh:n }} here.\n")
+    site.page("# Score\n\nAccuracy {{ value score:acc }}.\n", name="score.md")
+    site.page("# Every number\n\n{{ values_index }}\n", name="values.md")
+    build = site.build()
+    assert build.returncode == 0, build.log
+    values = site.html("values.html")
+    assert "50.0%" in values  # the stale value is listed ...
+    assert "Out-of-date results on this page" in values and "this result is stale" in values  # ... and flagged
+    assert "Out-of-date results on this page" in site.html("score.html")
+    assert "Out-of-date results on this page" not in site.html("index.html")

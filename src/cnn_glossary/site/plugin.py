@@ -115,7 +115,10 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 self.results.update(self.pipeline.ensure(missing))
             except SnippetError as exc:
                 raise PluginError(f"docs/{src}: snippet {exc}\n\n{exc.details}") from None
-        warnings = sorted({w for p in found if p.snippet_id for w in self.results[p.snippet_id].warnings})
+        shown = {p.snippet_id for p in found if p.snippet_id}
+        if any(p.kind == "values_index" for p in found):  # it shows every page's values, so their warnings too
+            shown |= {q.snippet_id for uses in self.uses.values() for q in uses if q.kind == "value"}
+        warnings = sorted({w for sid in shown if sid in self.results for w in self.results[sid].warnings})
         out, pos = [], 0
         for p in found:
             out.append(markdown[pos : p.start])
