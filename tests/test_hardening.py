@@ -401,3 +401,105 @@ def test_the_values_page_flags_stale_values_in_a_non_strict_build(site):
     assert "Out-of-date results on this page" in values and "this result is stale" in values  # ... and flagged
     assert "Out-of-date results on this page" in site.html("score.html")
     assert "Out-of-date results on this page" not in site.html("index.html")
+
+
+# -- issue 11 item 12: the recipe benchmarks choose on validation accuracy ------------------------
+
+
+def _load_benchmark(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_recipes_are_compared_on_validation_and_the_test_set_is_read_only_for_the_final_one(monkeypatch, capsys):
+    bench = _load_benchmark("mnist_recipes")
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        variant, seed, final = cmd[3], int(cmd[4]), cmd[7] == "1"
+        calls.append((variant, final))
+        row = {"variant": variant, "seed": seed, "parameters": 19930, "epochs": 15, "train_seconds": 1.0,
+               "val_accuracy": {"shipped": 0.990, "weight-decay": 0.995}[variant]}
+        if final:
+            row["test_accuracy"] = 0.99
+        return subprocess.CompletedProcess(cmd, 0, json.dumps(row) + "\n", "")
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    bench.main(["--variants", "shipped,weight-decay", "--seeds", "1,2"])
+    out = capsys.readouterr().out
+    assert calls and not any(final for _, final in calls)
+    assert "test" not in out.replace("test accuracy, once", "")
+    assert "best on validation accuracy: weight-decay" in out
+
+    calls.clear()
+    bench.main(["--final", "weight-decay", "--seeds", "1"])
+    out = capsys.readouterr().out
+    assert calls == [("weight-decay", True)]
+    assert "test acc mean" in out
+
+
+def test_the_keras_comparison_measures_validation_accuracy_each_epoch(monkeypatch, capsys):
+    import keras
+
+    bench = _load_benchmark("mnist_vs_keras_example")
+    probe = bench.make_probe(keras)
+    probe.on_train_begin()
+    for epoch, acc in enumerate((0.98, 0.993, 0.995)):
+        probe.on_epoch_begin(epoch)
+        probe.on_epoch_end(epoch, {"val_accuracy": acc, "accuracy": 0.5})
+    assert [a for _, a in probe.points] == [0.98, 0.993, 0.995]
+
+    class Model:
+        evaluated = 0
+
+        def count_params(self):
+            return 10
+
+        def evaluate(self, x, y, **kwargs):
+            Model.evaluated += 1
+            return 0.1, 0.97
+
+    def fake(seed, subset):
+        return Model(), probe, (None, None)
+
+    monkeypatch.setattr(bench, "run_ours", fake)
+    monkeypatch.setattr(bench, "run_keras_example", fake)
+    monkeypatch.setattr(bench, "RECIPES", ("ours", "keras example"))
+    bench.main([])
+    assert Model.evaluated == 0 and "test" not in capsys.readouterr().out
+    bench.main(["--final", "ours"])
+    assert Model.evaluated == 1
+    assert "ours: test accuracy 97.00%" in capsys.readouterr().out
+
+
+# -- issue 12 items 7 and 9: the training script's prose matches what it does ----------------------
+
+
+def test_every_convolution_but_the_1x1_classifier_is_followed_by_batch_norm_and_relu():
+    import keras
+
+    from cnn_glossary.mnist import train
+
+    model = train.build_model(keras)
+    chain = [type(layer).__name__ for layer in model.layers]
+    convs = [i for i, kind in enumerate(chain) if kind == "Conv2D"]
+    *inner, last = convs
+    assert all(chain[i + 1 : i + 3] == ["BatchNormalization", "ReLU"] for i in inner), chain
+    assert model.layers[last].name == "classifier_1x1" and chain[last + 1] == "GlobalAveragePooling2D"
+    assert model.layers[last].use_bias and model.layers[last].kernel_size == (1, 1)
+    source = (ROOT / "src" / "cnn_glossary" / "mnist" / "train.py").read_text()
+    assert "Every convolution except the last is followed by batch normalisation and ReLU" in source
+    assert "Every convolution is followed by batch normalisation" not in source
+
+
+def test_the_training_script_does_not_claim_more_than_the_benchmarks_do():
+    source = (ROOT / "src" / "cnn_glossary" / "mnist" / "train.py").read_text()
+    assert "never looks at the test set before" in source
+    for name in ("mnist_recipes", "mnist_vs_keras_example"):
+        text = (ROOT / "benchmarks" / f"{name}.py").read_text()
+        assert "--final" in text and "validation" in text, name
