@@ -503,3 +503,23 @@ def test_the_training_script_does_not_claim_more_than_the_benchmarks_do():
     for name in ("mnist_recipes", "mnist_vs_keras_example"):
         text = (ROOT / "benchmarks" / f"{name}.py").read_text()
         assert "--final" in text and "validation" in text, name
+
+
+# -- item 4: the notebook page's random cell ids ---------------------------------------------------
+
+
+def test_notebook_cell_ids_are_numbered_not_random():
+    from types import SimpleNamespace
+
+    from cnn_glossary.site.plugin import GlossaryPlugin
+
+    plugin = GlossaryPlugin()
+    plugin.load_config({})
+    page = SimpleNamespace(file=SimpleNamespace(src_uri="mnist-training.py"))
+    cells = '<div id="cell-id={}" class="jp-Cell"></div><div id="cell-id={}" class="jp-Cell"></div>'
+    one = plugin.on_post_page(cells.format("3f2a9c1e", "77b0e2d4"), page, None)
+    two = plugin.on_post_page(cells.format("0c4e8a21", "b19f5d3a"), page, None)
+    assert one == two == cells.format("cell-1", "cell-2")
+    markdown_page = SimpleNamespace(file=SimpleNamespace(src_uri="index.md"))
+    untouched = cells.format("3f2a9c1e", "77b0e2d4")
+    assert plugin.on_post_page(untouched, markdown_page, None) == untouched

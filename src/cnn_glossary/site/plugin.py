@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import re
 from pathlib import Path
 
 from mkdocs.config import base
@@ -28,6 +29,18 @@ from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
 log = logging.getLogger("mkdocs.plugins.cnn_glossary")
+CELL_ID = re.compile(r'id="cell-id=([^"]+)"')
+
+
+def _number_cell_ids(html: str) -> str:
+    """``id="cell-id=<random>"`` becomes ``id="cell-id=cell-<n>"``, n counting cells in page order."""
+    numbers: dict[str, int] = {}
+
+    def number(m: re.Match) -> str:
+        n = numbers.setdefault(m.group(1), len(numbers) + 1)
+        return f'id="cell-id=cell-{n}"'
+
+    return CELL_ID.sub(number, html)
 FIGURE_URI = "assets/generated"
 
 
@@ -189,6 +202,17 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 out += [f"## [{page}]({link})", "", "| Snippet | Checked by | Value | Shown as |",
                         "| :-- | :-- | :-- | --: |", *rows, ""]
         return "\n".join(out)
+
+    def on_post_page(self, output: str, page, config):
+        """Notebook pages: replace the random cell ids nbformat gives each conversion by numbers.
+
+        mkdocs-jupyter converts the training script with jupytext, which gives every cell a
+        random id (a fresh uuid on each build), and nbconvert writes it into the page as
+        ``id="cell-id=..."``. Numbering the cells in page order makes two clean builds identical.
+        """
+        if not self.config.enabled or not page.file.src_uri.endswith((".py", ".ipynb")):
+            return output
+        return _number_cell_ids(output)
 
     def on_page_content(self, html: str, page, config, files):
         if not self.config.enabled:
