@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 CACHE_VERSION = 1
-# The slowest snippet needs about 40 s on a quiet 2-core machine (training a small network for
+# The slowest snippets need 20 to 40 s on two cores (they train small networks, e.g. for
 # the Epochs page). 600 s leaves a margin of more than ten times for a busy or slower machine,
 # while a snippet that hangs is stopped after ten minutes rather than half an hour.
 DEFAULT_TIMEOUT = 600.0
