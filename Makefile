@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PORT   ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install serve build test test-notebooks reproduce benchmark clean
@@ -16,8 +17,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:8000, rebuilding on edits
-	$(BIN)/mkdocs serve -a 127.0.0.1:8000
+serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:$(PORT) (make serve PORT=8001), rebuilding on edits
+	$(BIN)/mkdocs serve -a 127.0.0.1:$(PORT)
 
 build: $(STAMP)  ## the strict build into site/
 	$(BIN)/mkdocs build --strict

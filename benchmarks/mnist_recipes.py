@@ -3,8 +3,13 @@
 Run: `.venv/bin/python benchmarks/mnist_recipes.py [--variants a,b] [--seeds 1,2,3] [--jobs 2]`.
 Each (variant, seed) trains from scratch in a fresh process with the shipped training code
 (`cnn_glossary.mnist.train`), changed only as the variant says. It prints one line per run, then a
-table with each variant's final validation accuracy, final test accuracy (mean and lowest over
-the seeds) and training seconds. The test set is evaluated once per run, after the last epoch.
+table with each variant's final validation accuracy (mean and lowest over the seeds) and training
+seconds, and names the variant with the best mean validation accuracy.
+
+Variants are compared and chosen on the validation split only; the test set is never read in
+that comparison. Once a variant is chosen, `--final VARIANT` trains that one variant over the
+seeds and reads its test accuracy, once per run, after the last epoch. This keeps the training
+script's promise that nothing is selected on the test set.
 
 `--jobs 2` trains two runs at a time with one thread each. On two cores that gives about the
 same throughput as one run at a time with two threads, but the seconds it prints are then those
@@ -97,8 +102,12 @@ def _elastic(tf, images, key, pixels):
     return out[..., None]
 
 
-def run_one(variant: str, seed: int, threads: int, subset: int = 0) -> dict:
-    """Train one (variant, seed) in this process and return its measurements."""
+def run_one(variant: str, seed: int, threads: int, subset: int = 0, final: bool = False) -> dict:
+    """Train one (variant, seed) in this process and return its measurements.
+
+    The test set is evaluated only when ``final`` is true: for the one variant already chosen
+    on validation accuracy.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.path.insert(0, SRC)
     import tensorflow as tf
@@ -152,38 +161,46 @@ def run_one(variant: str, seed: int, threads: int, subset: int = 0) -> dict:
 
     model, history, (x_test, y_test), seconds = train.train(
         seed=seed, epochs=train.EPOCHS, subset=subset or None, verbose=0)
-    probabilities = model.predict(x_test, batch_size=1000, verbose=0)
     val_key = next(k for k in history if k.startswith("val_") and k.endswith("accuracy"))
-    return {
+    row = {
         "variant": variant,
         "seed": seed,
         "parameters": model.count_params(),
         "epochs": train.EPOCHS,
         "val_accuracy": history[val_key][-1],
-        "test_accuracy": float(np.mean(probabilities.argmax(axis=1) == y_test)),
-        # Plain cross-entropy, whatever loss the variant trained with.
-        "test_loss": float(-np.mean(np.log(np.maximum(probabilities[np.arange(len(y_test)), y_test], 1e-7)))),
         "train_seconds": seconds,
     }
+    if final:  # the chosen variant only: its one look at the test set
+        probabilities = model.predict(x_test, batch_size=1000, verbose=0)
+        row["test_accuracy"] = float(np.mean(probabilities.argmax(axis=1) == y_test))
+        # Plain cross-entropy, whatever loss the variant trained with.
+        row["test_loss"] = float(-np.mean(np.log(np.maximum(probabilities[np.arange(len(y_test)), y_test], 1e-7))))
+    return row
 
 
-def spawn(variant: str, seed: int, threads: int, subset: int) -> dict:
+def spawn(variant: str, seed: int, threads: int, subset: int, final: bool = False) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--one", variant, str(seed), str(threads), str(subset)],
+        [sys.executable, __file__, "--one", variant, str(seed), str(threads), str(subset), str(int(final))],
         capture_output=True, text=True,
     )
     if out.returncode:
         raise RuntimeError(f"{variant!r} seed {seed} failed:\n{out.stderr[-3000:]}")
     row = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"  {variant:<36} seed {seed}: val {row['val_accuracy']:.2%}  test {row['test_accuracy']:.2%}  "
-          f"{row['train_seconds']:.0f} s", flush=True)
+    test = f"  test {row['test_accuracy']:.2%}" if final else ""
+    print(f"  {variant:<36} seed {seed}: val {row['val_accuracy']:.2%}{test}  {row['train_seconds']:.0f} s", flush=True)
     return row
 
 
-def main() -> None:
-    if sys.argv[1:2] == ["--one"]:
-        variant, seed, threads, subset = sys.argv[2], *map(int, sys.argv[3:6])
-        print(json.dumps(run_one(variant, seed, threads, subset)))
+def choose(rows: list[dict], variants: list[str]) -> str:
+    """The variant with the highest mean validation accuracy over its seeds (never test accuracy)."""
+    return max(variants, key=lambda v: statistics.mean(r["val_accuracy"] for r in rows if r["variant"] == v))
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--one"]:
+        variant, (seed, threads, subset, final) = argv[1], map(int, argv[2:6])
+        print(json.dumps(run_one(variant, seed, threads, subset, bool(final))))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variants", default=",".join(VARIANTS),
@@ -192,26 +209,38 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="runs at a time (each gets 2 // jobs threads)")
     parser.add_argument("--subset", type=int, default=0,
                         help="train on this many images only (a quick check of the harness, not a measurement)")
-    args = parser.parse_args()
-    variants = [v.strip() for v in args.variants.split(",")]
+    parser.add_argument("--final", metavar="VARIANT", default=None,
+                        help="the variant already chosen on validation accuracy: train it and read its test accuracy")
+    args = parser.parse_args(argv)
+    variants = [args.final] if args.final else [v.strip() for v in args.variants.split(",")]
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         parser.error(f"unknown variant(s) {unknown}; choose from {list(VARIANTS)}")
     seeds = [int(s) for s in args.seeds.split(",")]
     threads = 1 if args.jobs > 1 else 0
     jobs = [(v, s) for v in variants for s in seeds]
-    print(f"{len(jobs)} runs, {args.jobs} at a time:", flush=True)
+    final = bool(args.final)
+    print(f"{len(jobs)} runs, {args.jobs} at a time" + (" (final: reading the test set)" if final else "") + ":",
+          flush=True)
     with ThreadPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(lambda job: spawn(*job, threads, args.subset), jobs))
+        rows = list(pool.map(lambda job: spawn(*job, threads, args.subset, final), jobs))
     print()
-    print(f"{'variant':<36} {'params':>7} {'epochs':>6} {'val acc':>8} {'test acc mean':>13} "
-          f"{'lowest':>7} {'train s':>8}")
+    print(f"{'variant':<36} {'params':>7} {'epochs':>6} {'val acc mean':>12} {'lowest':>7} {'train s':>8}"
+          + (f" {'test acc mean':>13} {'lowest':>7}" if final else ""))
     for variant in variants:
         mine = [r for r in rows if r["variant"] == variant]
-        tests = [r["test_accuracy"] for r in mine]
-        print(f"{variant:<36} {mine[0]['parameters']:>7,} {mine[0]['epochs']:>6} "
-              f"{statistics.mean(r['val_accuracy'] for r in mine):>8.2%} {statistics.mean(tests):>13.2%} "
-              f"{min(tests):>7.2%} {statistics.mean(r['train_seconds'] for r in mine):>8.0f}")
+        vals = [r["val_accuracy"] for r in mine]
+        line = (f"{variant:<36} {mine[0]['parameters']:>7,} {mine[0]['epochs']:>6} "
+                f"{statistics.mean(vals):>12.2%} {min(vals):>7.2%} "
+                f"{statistics.mean(r['train_seconds'] for r in mine):>8.0f}")
+        if final:
+            tests = [r["test_accuracy"] for r in mine]
+            line += f" {statistics.mean(tests):>13.2%} {min(tests):>7.2%}"
+        print(line)
+    if not final:
+        best = choose(rows, variants)
+        print(f"\nbest on validation accuracy: {best}. Read its test accuracy, once, with: "
+              f"--final {best!r} --seeds {args.seeds}")
 
 
 if __name__ == "__main__":

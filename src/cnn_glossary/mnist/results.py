@@ -88,13 +88,19 @@ def cpu_name() -> str:
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:
+    """Write ``path`` in one rename, with the user's umask; an interrupt leaves no temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        os.fchmod(fd, 0o666 & ~pipeline.UMASK)  # mkstemp makes 0600
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_result(result: dict, model, folder: Path = RESULTS_DIR) -> Path:
@@ -103,7 +109,8 @@ def write_result(result: dict, model, folder: Path = RESULTS_DIR) -> Path:
     if missing:
         raise ValueError(f"result lacks {', '.join(missing)}")
     folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".model-") as tmp:
+    # Staged outside the results folder: an interrupt mid-save leaves nothing behind in it.
+    with tempfile.TemporaryDirectory(prefix="cnn-glossary-model-") as tmp:
         staged = Path(tmp) / "model.keras"
         model.save(staged)
         data = staged.read_bytes()

@@ -6,8 +6,12 @@
 # one-cycle learning rate and light augmentation, and evaluates it **once** on the test set.
 #
 # Run it with `cnn-glossary train` (options: `--seed`, `--epochs`). It writes
-# `results/mnist/`, which the site embeds. Nothing here is selected on the test set:
-# the reported score is simply the final epoch's.
+# `results/mnist/`, which the site embeds. This script never looks at the test set before
+# its one final evaluation, and the reported score is simply the final epoch's: no epoch and
+# no setting is picked by test accuracy. The benchmarks that try variants of this recipe
+# (`benchmarks/mnist_recipes.py`, `benchmarks/mnist_vs_keras_example.py`) compare them on the
+# validation split and read the test set only for the one variant finally chosen. (Earlier
+# versions of those benchmarks also printed test accuracy for every variant.)
 
 # %% [markdown]
 # ## Setup
@@ -120,7 +124,9 @@ def training_batches(tf, x, y, epochs: int, seed: int, augmented: bool = True):
 # Cost on a CPU follows the high-resolution layers, so the network pools after a single
 # 28x28 convolution, does most of its work at 14x14 and 5x5, and ends with a 1x1
 # convolution to ten channels and global average pooling instead of a large dense layer.
-# Every convolution is followed by batch normalisation and ReLU.
+# Every convolution except the last is followed by batch normalisation and ReLU. The last
+# one, the 1x1 classifier, has neither: it keeps its ten biases and passes ten score maps
+# straight to global average pooling and softmax.
 
 
 # %%

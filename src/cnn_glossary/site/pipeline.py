@@ -16,9 +16,11 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,6 +28,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 CACHE_VERSION = 1
+# The slowest snippets need 20 to 40 s on two cores (they train small networks, e.g. for
+# the Epochs page). 600 s leaves a margin of more than ten times for a busy or slower machine,
+# while a snippet that hangs is stopped after ten minutes rather than half an hour.
+DEFAULT_TIMEOUT = 600.0
 VERSIONED_LIBRARIES = ("numpy", "scipy", "tensorflow", "tensorflow-cpu", "keras", "matplotlib", "pillow")
 
 
@@ -70,12 +76,38 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _umask()
+
+
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, 0o666 & ~UMASK)  # mkstemp makes 0600; the cache is the user's, like any file
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
     os.replace(tmp, path)
+
+
+def _valid_manifest(manifest) -> bool:
+    """Does ``manifest`` have the shape :meth:`Pipeline.run` writes?"""
+    if not isinstance(manifest, dict):
+        return False
+    kinds = {"cache_version": int, "versions": dict, "deps": list, "values": dict, "tables": dict,
+             "figures": dict, "seconds": (int, float)}
+    if not all(isinstance(manifest.get(key), kind) for key, kind in kinds.items()):
+        return False
+    dep_fields = {"path": str, "size": int, "mtime_ns": int, "sha256": str}
+    if not all(isinstance(d, dict) and all(isinstance(d.get(k), t) for k, t in dep_fields.items())
+               for d in manifest["deps"]):
+        return False
+    return all(isinstance(f, dict) and isinstance(f.get("file"), str) and "/" not in f["file"]
+               for f in manifest["figures"].values())
 
 
 class Pipeline:
@@ -87,7 +119,8 @@ class Pipeline:
         snippets_dir: str = "snippets",
         cache_dir: str = ".cache/cnn-glossary",
         jobs: int = 2,
-        timeout: float = 1800.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        heartbeat: float = 30.0,
         log: Callable[[str], None] = print,
     ):
         self.root = Path(root).resolve()
@@ -96,6 +129,10 @@ class Pipeline:
         self.figure_dir = self.cache_dir / "figures"
         self.jobs = max(1, jobs)
         self.timeout = timeout
+        self.heartbeat = heartbeat
+        self._lock = threading.Lock()
+        self._running: dict[int, subprocess.Popen] = {}
+        self._stopping = threading.Event()
         self.log = log
         self._versions = library_versions()
 
@@ -118,32 +155,47 @@ class Pipeline:
     # -- cache -------------------------------------------------------------------------
 
     def cached(self, snippet_id: str) -> SnippetResult | None:
-        """The cached result if every input is unchanged, else ``None``."""
+        """The cached result if every input is unchanged, else ``None``.
+
+        A manifest that cannot be read or does not have the expected shape, and a figure file
+        that is missing or does not have the recorded size (e.g. zero bytes), make the entry
+        stale: the snippet runs again. Refreshing the recorded modification times of touched but
+        identical inputs is best effort, so a read-only cache of fresh entries still builds.
+        """
         path = self._manifest_path(snippet_id)
         try:
             manifest = json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-        if manifest.get("cache_version") != CACHE_VERSION or manifest.get("versions") != self._versions:
+        if not _valid_manifest(manifest):
+            return None
+        if manifest["cache_version"] != CACHE_VERSION or manifest["versions"] != self._versions:
             return None
         refreshed = False
         for dep in manifest["deps"]:
             dep_path = Path(dep["path"])
             try:
                 stat = dep_path.stat()
+                if stat.st_size == dep["size"] and stat.st_mtime_ns == dep["mtime_ns"]:
+                    continue
+                if stat.st_size != dep["size"] or _sha256(dep_path) != dep["sha256"]:
+                    return None
             except OSError:
-                return None
-            if stat.st_size == dep["size"] and stat.st_mtime_ns == dep["mtime_ns"]:
-                continue
-            if stat.st_size != dep["size"] or _sha256(dep_path) != dep["sha256"]:
                 return None
             dep["mtime_ns"] = stat.st_mtime_ns  # touched but identical: remember the new stat
             refreshed = True
         for fig in manifest["figures"].values():
-            if not (self.figure_dir / fig["file"]).exists():
+            try:
+                size = (self.figure_dir / fig["file"]).stat().st_size
+            except OSError:
+                return None
+            if size == 0 or size != fig.get("bytes", size):
                 return None
         if refreshed:
-            _atomic_write(path, json.dumps(manifest, indent=1, sort_keys=True))
+            try:
+                _atomic_write(path, json.dumps(manifest, indent=1, sort_keys=True))
+            except OSError:
+                pass  # a read-only cache: the entry is still fresh, it is only re-hashed next time
         return self._result(snippet_id, manifest, ran=False)
 
     def _result(self, snippet_id: str, manifest: dict, ran: bool) -> SnippetResult:
@@ -162,35 +214,91 @@ class Pipeline:
 
     # -- running -----------------------------------------------------------------------
 
+    def _report_file(self, path: Path) -> Path:
+        """A fresh report file in the cache folder; a cache that cannot be written fails loudly."""
+        folder = self.cache_dir
+        try:
+            for sub in (folder, self.figure_dir, self._manifest_path("x").parent):
+                sub.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=folder, prefix=".report.", suffix=".json")
+            os.close(fd)
+            for sub in (self.figure_dir, self._manifest_path("x").parent):
+                probe, probe_name = tempfile.mkstemp(dir=sub, prefix=".probe.", suffix=".tmp")
+                os.close(probe)
+                os.unlink(probe_name)
+        except OSError as exc:
+            shown = folder.relative_to(self.root) if folder.is_relative_to(self.root) else folder
+            raise SnippetError(
+                path, None,
+                f"the snippet must run, but the cache folder {shown}/ is not writable "
+                f"({exc.strerror or exc}); make it writable, or set the plugin's cache_dir to a writable folder",
+            ) from None
+        return Path(name)
+
+    def _wait(self, proc: subprocess.Popen, path: Path, start: float) -> None:
+        """Wait for ``proc``; log a line every ``heartbeat`` seconds; kill its group on timeout."""
+        rel = path.relative_to(self.root) if path.is_relative_to(self.root) else path
+        while True:
+            elapsed = time.perf_counter() - start
+            left = self.timeout - elapsed
+            if left <= 0:
+                _kill_group(proc)
+                raise SnippetError(
+                    path, None,
+                    f"did not finish within {self.timeout:.0f} s (the plugin's timeout setting); "
+                    "it and every process it started were stopped",
+                )
+            try:
+                proc.wait(timeout=min(self.heartbeat, left))
+                return
+            except subprocess.TimeoutExpired:
+                if time.perf_counter() - start < self.timeout:
+                    self.log(f"still running {rel} ({time.perf_counter() - start:.0f} s)")
+
     def run(self, snippet_id: str) -> SnippetResult:
-        """Run one snippet in a fresh process and cache its result."""
+        """Run one snippet in a fresh process (its own process group) and cache its result."""
         path = self.snippet_path(snippet_id)
         if not path.is_file():
             raise SnippetError(path, None, f"no snippet file {path.relative_to(self.root)}")
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
-        fd, report_name = tempfile.mkstemp(dir=self.cache_dir, prefix=".report.", suffix=".json")
-        os.close(fd)
-        report_path = Path(report_name)
+        if self._stopping.is_set():
+            raise SnippetError(path, None, "the build was interrupted before this snippet ran")
+        report_path = self._report_file(path)
         env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
         src = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
         cmd = [sys.executable, "-m", "cnn_glossary.site.runner", str(self.root), str(path), str(report_path), str(self.figure_dir)]
         start = time.perf_counter()
         try:
-            proc = subprocess.run(cmd, cwd=self.root, env=env, capture_output=True, text=True, timeout=self.timeout)
-            report = json.loads(report_path.read_text() or "{}")
-        except subprocess.TimeoutExpired:
-            raise SnippetError(path, None, f"did not finish within {self.timeout:.0f} s") from None
-        except ValueError:
-            report = {}
+            with tempfile.TemporaryFile("w+") as output:
+                # A session of its own: a timeout or an interrupted build stops the snippet and every
+                # process it started, and the runner stops itself if the build dies (see runner.py).
+                proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                        text=True, start_new_session=True)
+                with self._lock:
+                    self._running[proc.pid] = proc
+                try:
+                    self._wait(proc, path, start)
+                finally:
+                    _kill_group(proc)  # also any child the snippet left behind
+                    with self._lock:
+                        self._running.pop(proc.pid, None)
+                output.seek(0)
+                stderr = output.read()
+            if self._stopping.is_set():
+                raise SnippetError(path, None, "stopped: the build was interrupted")
+            try:
+                report = json.loads(report_path.read_text() or "{}")
+            except ValueError:
+                report = {}
         finally:
             report_path.unlink(missing_ok=True)
+            report_path.with_name(report_path.name + ".tmp").unlink(missing_ok=True)
         elapsed = time.perf_counter() - start
         if "error" in report:
             err = report["error"]
             raise SnippetError(path, err["line"], f"{err['type']}: {err['message']}", err["traceback"])
         if proc.returncode != 0 or "deps" not in report:
-            raise SnippetError(path, None, f"the snippet process exited with status {proc.returncode}", proc.stderr[-4000:])
+            raise SnippetError(path, None, f"the snippet process exited with status {proc.returncode}", stderr[-4000:])
         manifest = {
             "cache_version": CACHE_VERSION,
             "snippet": snippet_id,
@@ -202,14 +310,61 @@ class Pipeline:
             "warnings": report.get("warnings", []),
             "seconds": elapsed,
         }
-        _atomic_write(self._manifest_path(snippet_id), json.dumps(manifest, indent=1, sort_keys=True))
+        try:
+            _atomic_write(self._manifest_path(snippet_id), json.dumps(manifest, indent=1, sort_keys=True))
+        except OSError as exc:
+            raise SnippetError(path, None, f"cannot write its cache entry: {exc}") from None
         return self._result(snippet_id, manifest, ran=True)
+
+    def stop(self) -> None:
+        """Stop every running snippet (and what it started); snippets not yet started never start."""
+        self._stopping.set()
+        with self._lock:
+            running = list(self._running.values())
+        for proc in running:
+            _kill_group(proc)
+
+    def prune(self) -> int:
+        """Delete cached figures that no manifest refers to, and manifests whose snippet is gone.
+
+        A figure younger than a minute is kept: a concurrent build may have just drawn it and not
+        yet written the manifest that refers to it. Returns the number of figures deleted.
+        """
+        keep: set[str] = set()
+        for manifest_path in (self.cache_dir / "snippets").glob("*.json"):
+            try:
+                manifest = json.loads(manifest_path.read_text())
+            except (OSError, ValueError):
+                continue
+            if not _valid_manifest(manifest):
+                continue
+            sid = manifest.get("snippet")
+            if isinstance(sid, str) and not self.snippet_path(sid).is_file():
+                try:
+                    manifest_path.unlink()
+                except OSError:
+                    pass
+                continue
+            keep.update(f["file"] for f in manifest["figures"].values())
+        deleted, now = 0, time.time()
+        for fig in self.figure_dir.glob("*"):
+            if fig.name in keep or fig.name.startswith(".") or not fig.is_file():
+                continue
+            try:
+                if now - fig.stat().st_mtime > 60:
+                    fig.unlink()
+                    deleted += 1
+            except OSError:
+                pass
+        return deleted
 
     def ensure(self, snippet_ids: Iterable[str]) -> dict[str, SnippetResult]:
         """Results for ``snippet_ids``: cached where fresh, run (in parallel) where stale.
 
-        Logs one line per snippet that ran and a summary line. Raises the first
-        :class:`SnippetError` after every snippet has had its chance to run.
+        Logs one line per snippet that ran (``[3/12] ran snippets/x.py in 3.1 s``), a line every
+        ``heartbeat`` seconds per snippet still running, and a summary line. Raises the first
+        :class:`SnippetError` after every snippet has had its chance to run. An interrupt (Ctrl-C)
+        stops the running snippets before it propagates.
         """
         ids = sorted(set(snippet_ids))
         results: dict[str, SnippetResult] = {}
@@ -221,23 +376,51 @@ class Pipeline:
             else:
                 results[sid] = hit
         errors: list[SnippetError] = []
+        done = [0]
 
         def work(sid: str) -> None:
             try:
                 res = self.run(sid)
             except SnippetError as exc:
+                with self._lock:
+                    done[0] += 1
+                    n = done[0]
                 errors.append(exc)
-                self.log(f"FAILED {exc.path.relative_to(self.root)}: {exc.summary}")
+                self.log(f"[{n}/{len(stale)}] FAILED {exc.path.relative_to(self.root)}: {exc.summary}")
                 return
+            with self._lock:
+                done[0] += 1
+                n = done[0]
             results[sid] = res
-            self.log(f"ran {res.path.relative_to(self.root)} in {res.seconds:.1f} s")
+            self.log(f"[{n}/{len(stale)}] ran {res.path.relative_to(self.root)} in {res.seconds:.1f} s")
 
         if stale:
+            self._stopping.clear()
             self.log(f"running {len(stale)} snippet(s) whose inputs changed: {', '.join(stale)}")
-            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-                list(pool.map(work, stale))
+            pool = ThreadPoolExecutor(max_workers=self.jobs)
+            try:
+                for future in [pool.submit(work, sid) for sid in stale]:
+                    future.result()
+            except BaseException:
+                self.stop()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            pool.shutdown(wait=True)
+            self.prune()
         ran = len(stale) - len(errors)
         self.log(f"snippets: {ran} ran, {len(ids) - len(stale)} from cache, {len(errors)} failed")
         if errors:
             raise errors[0]
         return results
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the process group ``proc`` leads (it was started in a session of its own)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass

@@ -15,18 +15,21 @@ Syntax, anywhere in a page outside code::
                                                          id="cg-data-widgets-conv_explorer-config">`` for a widget
 
 ``{{ values_index }}`` renders the list of every value embedded on the site. Anything
-else between ``{{`` and ``}}`` is an error, so a typo never reaches a reader.
+else between ``{{`` and ``}}`` is an error, and so is a ``{{`` that does not close on its own
+line, so a typo never reaches a reader. Fenced, indented and inline code is left alone.
 """
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
 
 from cnn_glossary.site.publish import format_value
 
-PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.S)
+OPEN = re.compile(r"\{\{")
+PLACEHOLDER = re.compile(r"\{\{([^{}\n]*)\}\}")  # one line, no braces inside
 FORM = re.compile(
     r"^\s*(?P<kind>value|table|figure|snippet|data)\s+(?P<sid>[A-Za-z0-9_][\w/-]*)"
     r"(?::(?P<name>\w+))?\s*(?:\|\s*(?P<fmt>[^|]*?))?\s*$"
@@ -54,20 +57,51 @@ class Placeholder:
     text: str
 
 
+CONTAINER = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|(?:!!!|\?\?\?\+?|===)\s?)")
+
+
 def _code_mask(markdown: str) -> list[bool]:
-    """For each line: is it inside a fenced code block (fences included)?"""
-    mask, fence = [], None
+    """For each line: is it code, i.e. inside a fenced block (fences included) or an indented one?
+
+    An indented code block is a run of lines indented four spaces more than the content of the
+    block they sit in (a list item, an admonition, a tab: Python-Markdown indents their content by
+    four), after a blank line. The first line after a container opener is its content, never code.
+    """
+    mask: list[bool] = []
+    fence = None
+    containers: list[int] = []  # content indent of each open list item / admonition / tab
+    prev_blank, prev_code = True, False
     for line in markdown.splitlines(keepends=True):
+        text = line.expandtabs(4)
+        stripped = text.strip()
+        indent = len(text) - len(text.lstrip(" "))
+        if fence is not None:
+            mask.append(True)
+            if stripped.startswith(fence) and stripped.strip(fence[0]) == "":
+                fence = None
+            prev_blank, prev_code = False, False
+            continue
+        if not stripped:
+            mask.append(prev_code)  # a blank line inside an indented block belongs to it
+            prev_blank = True
+            continue
+        while containers and indent < containers[-1]:
+            containers.pop()
+        base = containers[-1] if containers else 0
+        if indent >= base + 4 and (prev_blank or prev_code):
+            mask.append(True)
+            prev_blank, prev_code = False, True
+            continue
         m = FENCE.match(line)
-        if fence is None and m:
+        if m:
             fence = m.group(2)[0] * len(m.group(2))
             mask.append(True)
-        elif fence is not None:
-            mask.append(True)
-            if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
-                fence = None
-        else:
-            mask.append(False)
+            prev_blank, prev_code = False, False
+            continue
+        if CONTAINER.match(text):
+            containers.append(indent + 4)
+        mask.append(False)
+        prev_blank, prev_code = False, False
     return mask
 
 
@@ -76,19 +110,40 @@ def _inline_code_spans(markdown: str) -> list[tuple[int, int]]:
 
 
 def find(markdown: str) -> list[Placeholder]:
-    """Every placeholder in ``markdown`` outside code, parsed; raises on malformed ones."""
+    """Every placeholder in ``markdown`` outside code, parsed.
+
+    Every ``{{`` outside code must open a placeholder that closes with ``}}`` on the same line;
+    anything else raises :class:`PlaceholderError` with the line, so a typo (one closing brace,
+    a ``{{`` left open) fails the build instead of reaching a reader, and an error never
+    swallows the text up to some later ``}}``.
+    """
     mask = _code_mask(markdown)
     line_starts = [0]
     for line in markdown.splitlines(keepends=True):
         line_starts.append(line_starts[-1] + len(line))
     spans = _inline_code_spans(markdown)
     found = []
-    for m in PLACEHOLDER.finditer(markdown):
-        line = next(i for i, s in enumerate(line_starts) if s > m.start())  # 1-based
+    done = 0  # end of the last placeholder: a "{{" inside it was already parsed
+    for opening in OPEN.finditer(markdown):
+        at = opening.start()
+        if at < done:
+            continue
+        line = bisect.bisect_right(line_starts, at)  # 1-based
         if line - 1 < len(mask) and mask[line - 1]:
             continue
-        if any(a <= m.start() < b for a, b in spans):
+        if any(a <= at < b for a, b in spans):
             continue
+        m = PLACEHOLDER.match(markdown, at)
+        if not m:
+            end = markdown.find("\n", at)
+            rest = markdown[at : end if end >= 0 else len(markdown)]
+            shown = rest if len(rest) <= 60 else rest[:57] + "..."
+            raise PlaceholderError(
+                line,
+                f"{shown!r}: a '{{{{' that does not close with '}}}}' on the same line; write "
+                "{{ value|table|figure snippet/id:name }}, or put literal braces in `code`",
+            )
+        done = m.end()
         body = m.group(1).strip()
         if body in SPECIAL:
             found.append(Placeholder(body, None, None, None, line, m.start(), m.end(), m.group(0)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import posixpath
+import re
 from pathlib import Path
 
 from mkdocs.config import base
@@ -25,9 +26,21 @@ from mkdocs.utils import get_relative_url
 
 from cnn_glossary.site import glossary, mathml, notebooks
 from cnn_glossary.site import placeholders as ph
-from cnn_glossary.site.pipeline import Pipeline, SnippetError, SnippetResult
+from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
 log = logging.getLogger("mkdocs.plugins.cnn_glossary")
+CELL_ID = re.compile(r'id="cell-id=([^"]+)"')
+
+
+def _number_cell_ids(html: str) -> str:
+    """``id="cell-id=<random>"`` becomes ``id="cell-id=cell-<n>"``, n counting cells in page order."""
+    numbers: dict[str, int] = {}
+
+    def number(m: re.Match) -> str:
+        n = numbers.setdefault(m.group(1), len(numbers) + 1)
+        return f'id="cell-id=cell-{n}"'
+
+    return CELL_ID.sub(number, html)
 FIGURE_URI = "assets/generated"
 
 
@@ -36,7 +49,7 @@ class GlossaryConfig(base.Config):
     snippets_dir = c.Type(str, default="snippets")
     cache_dir = c.Type(str, default=".cache/cnn-glossary")
     jobs = c.Type(int, default=2)
-    timeout = c.Type(int, default=1800)
+    timeout = c.Type(int, default=int(DEFAULT_TIMEOUT))  # seconds per snippet; see pipeline.DEFAULT_TIMEOUT
 
 
 class GlossaryPlugin(BasePlugin[GlossaryConfig]):
@@ -72,7 +85,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             self.uses[where] = found
             for p in found:
                 if p.snippet_id:
-                    needed.setdefault(p.snippet_id, []).append(f"docs/{where}:{p.line}")
+                    used = needed.setdefault(p.snippet_id, [])
+                    if f"docs/{where}:{p.line}" not in used:  # two placeholders on one line: list it once
+                        used.append(f"docs/{where}:{p.line}")
         for sid, pages in needed.items():
             if not self.pipeline.snippet_path(sid).is_file():
                 raise PluginError(
@@ -133,7 +148,10 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 self.results.update(self.pipeline.ensure(missing))
             except SnippetError as exc:
                 raise PluginError(f"docs/{src}: snippet {exc}\n\n{exc.details}") from None
-        warnings = sorted({w for p in found if p.snippet_id for w in self.results[p.snippet_id].warnings})
+        shown = {p.snippet_id for p in found if p.snippet_id}
+        if any(p.kind == "values_index" for p in found):  # it shows every page's values, so their warnings too
+            shown |= {q.snippet_id for uses in self.uses.values() for q in uses if q.kind == "value"}
+        warnings = sorted({w for sid in shown if sid in self.results for w in self.results[sid].warnings})
         out, pos = [], 0
         self._link_pending = src in getattr(self, "notebook_pages", set())
         for p in found:
@@ -222,6 +240,17 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 out += [f"## [{page}]({link})", "", "| Snippet | Checked by | Value | Shown as |",
                         "| :-- | :-- | :-- | --: |", *rows, ""]
         return "\n".join(out)
+
+    def on_post_page(self, output: str, page, config):
+        """Notebook pages: replace the random cell ids nbformat gives each conversion by numbers.
+
+        mkdocs-jupyter converts the training script with jupytext, which gives every cell a
+        random id (a fresh uuid on each build), and nbconvert writes it into the page as
+        ``id="cell-id=..."``. Numbering the cells in page order makes two clean builds identical.
+        """
+        if not self.config.enabled or not page.file.src_uri.endswith((".py", ".ipynb")):
+            return output
+        return _number_cell_ids(output)
 
     def on_page_content(self, html: str, page, config, files):
         if not self.config.enabled:

@@ -14,7 +14,9 @@ import hashlib
 import json
 import os
 import runpy
+import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -28,8 +30,36 @@ def _is_under(path: Path, folder: Path) -> bool:
         return False
 
 
+def _stop_when_orphaned(out: Path, interval: float = 0.5) -> None:
+    """If the build that started this runner dies (even by SIGKILL), stop this process group.
+
+    The runner leads a session of its own (the pipeline starts it that way so that a timeout
+    can stop everything a snippet started), so the terminal's Ctrl-C and a killed parent would
+    not reach it: this thread notices the parent is gone, removes the report file the build
+    would have removed, and kills the group.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                for leftover in (out, out.with_name(out.name + ".tmp")):
+                    try:
+                        leftover.unlink()
+                    except OSError:
+                        pass
+                try:
+                    os.killpg(os.getpgid(0), signal.SIGKILL)
+                finally:
+                    os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="orphan-watch").start()
+
+
 def main(argv: list[str]) -> int:
     root, snippet, out, figdir = (Path(a).resolve() for a in argv)
+    _stop_when_orphaned(out)
     os.chdir(root)
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -89,10 +119,12 @@ def main(argv: list[str]) -> int:
             digest = hashlib.sha256(fig.data).hexdigest()[:20]
             filename = f"{digest}.{fig.format}"
             target = figdir / filename
-            if not target.exists():
+            if not target.exists() or target.stat().st_size != len(fig.data):  # absent, or cut short
                 tmp = figdir / f".{filename}.{os.getpid()}.tmp"
                 tmp.write_bytes(fig.data)
                 os.replace(tmp, target)
+            else:
+                os.utime(target)  # in use again: the pipeline's pruning keeps recent files
             figures[name] = {
                 "file": filename,
                 "format": fig.format,
