@@ -56,6 +56,31 @@ def test_animation_frames():
     assert gif.format == "GIF" and gif.n_frames == out.size == 4  # one frame per output cell
 
 
+# Dumoulin & Visin (2016), "A guide to convolution arithmetic for deep learning": the animations' names and
+# settings (input size, kernel size, zeros per side, stride, dilation) -> output size, read off the guide.
+GUIDE = {
+    "no_padding_no_strides": (4, 3, 0, 1, 1, 2),
+    "arbitrary_padding_no_strides": (5, 4, 2, 1, 1, 6),
+    "same_padding_no_strides": (5, 3, 1, 1, 1, 5),
+    "full_padding_no_strides": (5, 3, 2, 1, 1, 7),
+    "no_padding_strides": (5, 3, 0, 2, 1, 2),
+    "padding_strides": (5, 3, 1, 2, 1, 3),
+    "padding_strides_odd": (6, 3, 1, 2, 1, 3),
+    "dilation": (7, 3, 0, 1, 2, 3),
+}
+
+
+@pytest.mark.checks("convolution/animations")
+def test_rows_named_after_the_guide_use_the_guides_sizes():
+    named = [c for c in CONV_TABLE if c.name in GUIDE]
+    assert len(named) >= 4
+    for config in named:
+        i, k, p, s, d, o = GUIDE[config.name]
+        assert (config.input_size, config.kernel_size, config.stride, config.dilation) == (i, k, s, d), config.name
+        assert config.pads == (p, p), config.name
+        assert config.output_size == o, config.name
+
+
 def test_table_covers_the_required_cases():
     names = {c.name for c in CONV_TABLE}
     assert len(names) == len(CONV_TABLE)
@@ -78,6 +103,7 @@ def test_tensorflow_matches_numpy_loop_and_scipy(config):
 
 
 @pytest.mark.parametrize("seed", range(len(CONV_TABLE)))
+@pytest.mark.checks("convolution/animations")
 def test_published_frames_numbers(animations, seed):
     config = CONV_TABLE[seed]
     x = np.array(animations.values[f"{config.name}_input"]["value"])
@@ -89,6 +115,7 @@ def test_published_frames_numbers(animations, seed):
     assert animations.figures[config.name].data == f"frames={out.size}".encode()
 
 
+@pytest.mark.checks("convolution/multichannel")
 def test_multichannel_against_loop():
     c = publish.collect(SNIPPETS / "multichannel.py")
     v = {k: np.array(d["value"]) for k, d in c.values.items()}
@@ -116,6 +143,7 @@ def test_multichannel_against_loop():
     assert v["parameters"] == 3 * 3 * 2 * 3 + 3
 
 
+@pytest.mark.checks("convolution/flip")
 def test_flip_against_scipy():
     c = publish.collect(SNIPPETS / "flip.py")
     v = {k: np.array(d["value"]) for k, d in c.values.items()}

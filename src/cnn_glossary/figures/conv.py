@@ -121,3 +121,48 @@ def feature_map_figure(maps: np.ndarray, title: str, ncols: int = 8, cell: float
     fig.suptitle(title, fontsize=9, color=INK)
     fig.tight_layout(pad=0.3)
     return fig
+
+
+# Colour maps used for images on the Convolution, Filters and Feature-maps pages, and the words a caption
+# uses for each. One convention throughout: non-negative images (digits, maps after ReLU) are dark on white.
+SCALE_WORDS = {
+    "gray_r": "white is 0 and darker is larger",
+    "PuOr_r": "purple is negative, white zero, orange positive",
+}
+
+
+def image_scale(img: np.ndarray) -> tuple[str, float, float]:
+    """The colour map and limits for one image: dark-on-white for non-negative, diverging for signed."""
+    lim = float(np.abs(img).max()) or 1.0
+    if float(img.min()) < 0:
+        return "PuOr_r", -lim, lim
+    return "gray_r", 0.0, lim
+
+
+def scale_words(fig) -> str:
+    """Caption words for the colour maps a drawn figure really uses (read from its images)."""
+    used = sorted({im.get_cmap().name for ax in fig.axes for im in ax.images})
+    unknown = [name for name in used if name not in SCALE_WORDS]
+    if unknown:
+        raise ValueError(f"no caption words for colour map(s) {unknown}; add them to SCALE_WORDS in "
+                         "cnn_glossary/figures/conv.py")
+    return "; ".join(SCALE_WORDS[name] for name in used)
+
+
+def shift_figure(digit: np.ndarray, moved: np.ndarray, map_a: np.ndarray, map_b: np.ndarray,
+                 moves: str, f: int, cell: float = 1.9):
+    """Digit and one map, then the shifted digit and the same map: a grid every 7 pixels shows the move."""
+    fig, axes = plt.subplots(2, 2, figsize=(2 * cell + 0.4, 2 * cell + 0.6))
+    panels = [(digit, "digit"), (map_a, f"map of filter {f}"),
+              (moved, f"moved {moves}"), (map_b, f"map of filter {f}")]
+    for ax, (img, title) in zip(axes.flat, panels):
+        cmap, lo, hi = image_scale(img)
+        ax.imshow(img, cmap=cmap, vmin=lo, vmax=hi)
+        for t in range(0, img.shape[0] + 1, 7):
+            ax.axhline(t - 0.5, color=MUTED, lw=0.4)
+            ax.axvline(t - 0.5, color=MUTED, lw=0.4)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=8, color=INK)
+    fig.tight_layout()
+    return fig
