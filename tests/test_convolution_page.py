@@ -154,3 +154,26 @@ def test_flip_against_scipy():
     assert v["max_difference_flipped"] == 0
     assert v["max_difference_same_kernel"] == np.abs(
         correlate2d(x, EXAMPLE_KERNEL, mode="valid") - convolve2d(x, EXAMPLE_KERNEL, mode="valid")).max() > 0
+
+
+@pytest.mark.checks("convolution/multichannel")
+def test_multichannel_figure_shows_every_input_in_every_output_row():
+    from cnn_glossary.figures.conv import multichannel_alt, multichannel_figure
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, size=(5, 5, 3)).astype("float32")
+    kernel = rng.integers(-1, 2, size=(2, 2, 3, 4)).astype("float32")
+    bias = np.arange(4.0)
+    out = cross_correlate2d(x, kernel, bias=bias)
+    fig = multichannel_figure(x, kernel, bias, out)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(titles) == 4 * (2 * 3 + 1)
+    for f in range(4):
+        row = titles[f * 7:(f + 1) * 7]
+        # every output row holds all three input channels, each with this output's own slice
+        assert [t.endswith(f"input channel {c}") for c in range(3)] and all(
+            any(t.endswith(f"input channel {c}") for t in row) for c in range(3))
+        assert all(any(f"[:, :, {c}, {f}]" in t for t in row) for c in range(3))
+        assert f"output {f}" in row[-1]
+    alt = multichannel_alt(x, kernel, out)
+    assert "4 rows" in alt and "all 3 input channels" in alt and "2 by 2 kernel slice" in alt and "4 by 4" in alt

@@ -20,31 +20,33 @@ def conv_animation(config: ConvConfig, x: np.ndarray, kernel: np.ndarray, out: n
 
 
 def multichannel_figure(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, out: np.ndarray):
-    """Two input channels, three filters of two slices each, three output channels."""
+    """One row per output channel; every row repeats *all* input channels, each beside its own kernel slice,
+    so no input channel looks paired with one output."""
     cin, cout = kernel.shape[2], kernel.shape[3]
     n, k, o = x.shape[0], kernel.shape[0], out.shape[0]
-    fig, axes = plt.subplots(cout, 1 + cin + 1, figsize=(7.0, 1.75 * cout),
-                             gridspec_kw={"width_ratios": [n] + [k] * cin + [o]})
+    fig, axes = plt.subplots(cout, 2 * cin + 1, figsize=(1.6 * (2 * cin + 1) + 1.2, 1.9 * cout),
+                             gridspec_kw={"width_ratios": [n, k] * cin + [o + 1]}, squeeze=False)
     for f in range(cout):
         row = axes[f]
-        if f == 0:
-            draw_grid(row[0], x[:, :, 0], title="input channel 0")
-        elif f == 1:
-            draw_grid(row[0], x[:, :, 1], title="input channel 1")
-        else:
-            row[0].axis("off")
-            row[0].text(0.5, 0.5, f"input\n{x.shape[0]}x{x.shape[1]}x{cin}", ha="center", va="center",
-                        transform=row[0].transAxes, color=MUTED)
         for c in range(cin):
-            draw_grid(row[1 + c], kernel[:, :, c, f], title=f"kernel[..., {c}, {f}]")
-        draw_grid(row[-1], out[:, :, f], title=f"output {f}\n(bias {bias[f]:g})")
-        for ax, size in zip(row[1:], [k] * cin + [o]):  # same cell size in every panel, centred vertically
+            draw_grid(row[2 * c], x[:, :, c], title=("" if c == 0 else "+ ") + f"input channel {c}")
+            draw_grid(row[2 * c + 1], kernel[:, :, c, f], title=f"⋆ slice [:, :, {c}, {f}]")
+        draw_grid(row[-1], out[:, :, f], title=f"= output {f}\n(sum + bias {bias[f]:g})")
+        for ax, size in zip(row, [n, k] * cin + [o]):  # same cell size in every panel, centred vertically
             top = (n - size) / 2
             ax.set_ylim(size + top + 0.05, -top - 0.05)
-    fig.suptitle(f"kernel shape {tuple(kernel.shape)}: each of the {cout} filters has one 3x3 slice per "
-                 f"input channel", fontsize=10, color=INK)
+    fig.suptitle(f"kernel shape {tuple(kernel.shape)}: every output channel reads all {cin} input channels, "
+                 f"each through its own {k}x{k} slice", fontsize=10, color=INK)
     fig.tight_layout()
     return fig
+
+
+def multichannel_alt(x: np.ndarray, kernel: np.ndarray, out: np.ndarray) -> str:
+    """Alt text for :func:`multichannel_figure`, from the same arrays."""
+    cin, cout, k, n, o = kernel.shape[2], kernel.shape[3], kernel.shape[0], x.shape[0], out.shape[0]
+    return (f"{cout} rows, one per output channel. Every row shows all {cin} input channels ({n} by {n} grids "
+            f"of numbers), each followed by its own {k} by {k} kernel slice for that output, then the bias and the "
+            f"{o} by {o} output channel: the sum of the {cin} cross-correlations plus the bias.")
 
 
 def grids_figure(panels: list[tuple[np.ndarray, str]], suptitle: str = "", size: float = 0.42):
