@@ -171,8 +171,7 @@ def test_multichannel_figure_shows_every_input_in_every_output_row():
     for f in range(4):
         row = titles[f * 7:(f + 1) * 7]
         # every output row holds all three input channels, each with this output's own slice
-        assert [t.endswith(f"input channel {c}") for c in range(3)] and all(
-            any(t.endswith(f"input channel {c}") for t in row) for c in range(3))
+        assert all(any(t.endswith(f"input channel {c}") for t in row) for c in range(3))
         assert all(any(f"[:, :, {c}, {f}]" in t for t in row) for c in range(3))
         assert f"output {f}" in row[-1]
     alt = multichannel_alt(x, kernel, out)
