@@ -49,14 +49,33 @@ def multichannel_alt(x: np.ndarray, kernel: np.ndarray, out: np.ndarray) -> str:
             f"{o} by {o} output channel: the sum of the {cin} cross-correlations plus the bias.")
 
 
-def grids_figure(panels: list[tuple[np.ndarray, str]], suptitle: str = "", size: float = 0.42):
-    """Several numbered grids side by side, each with a title."""
+def weight_text(v: float, decimals: int) -> str:
+    """A weight rounded to ``decimals`` places, never "-0.0" (a rounded zero carries no sign)."""
+    text = f"{v:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def draw_numbers(ax, values: np.ndarray, decimals: int | None, fontsize: float = 9, title: str = "") -> None:
+    """A grid of numbered cells; with ``decimals``, every number is printed with exactly that many places."""
+    if decimals is None:
+        draw_grid(ax, values, title=title, fontsize=fontsize)
+        return
+    draw_grid(ax, values, shown=np.zeros(values.shape, dtype=bool), title=title, fontsize=fontsize)
+    for r in range(values.shape[0]):
+        for c in range(values.shape[1]):
+            ax.text(c + 0.5, r + 0.5, weight_text(values[r, c], decimals), ha="center", va="center",
+                    fontsize=fontsize, color=INK)
+
+
+def grids_figure(panels: list[tuple[np.ndarray, str]], suptitle: str = "", size: float = 0.42,
+                 decimals: int | None = None):
+    """Several numbered grids side by side, each with a title (numbers to ``decimals`` places, if given)."""
     widths = [p[0].shape[1] for p in panels]
     height = max(p[0].shape[0] for p in panels)
     fig, axes = plt.subplots(1, len(panels), figsize=(size * sum(widths) + 0.8 * len(panels), size * height + 1.1),
                              gridspec_kw={"width_ratios": widths})
     for ax, (values, title) in zip(np.atleast_1d(axes), panels):
-        draw_grid(ax, values, title=title)
+        draw_numbers(ax, values, decimals, title=title)
         top = (height - values.shape[0]) / 2
         ax.set_ylim(values.shape[0] + top + 0.05, -top - 0.05)
     if suptitle:
@@ -66,11 +85,12 @@ def grids_figure(panels: list[tuple[np.ndarray, str]], suptitle: str = "", size:
 
 
 def image_row_figure(images: list[np.ndarray], titles: list[str], kernels: list[np.ndarray] | None = None,
-                     ncols: int | None = None, cell: float = 1.25, symmetric: bool = True):
-    """Images in a grid (PNG-friendly); with ``kernels``, each image sits under its kernel's numbers.
+                     ncols: int | None = None, cell: float = 1.25, decimals: int = 2):
+    """Images in a grid (PNG-friendly); with ``kernels``, each image sits under its kernel's numbers, printed
+    with ``decimals`` places (whole-number kernels as whole numbers).
 
-    Signed images use a diverging grey scale centred on zero (white = 0, dark = positive,
-    hatched-looking light red avoided: sign is also given by the colour bar labels).
+    Colours follow :func:`image_scale`: non-negative images dark on white, signed ones on a diverging scale;
+    :func:`scale_words` gives a caption the words for the scales really used.
     """
     n = len(images)
     ncols = ncols or n
@@ -84,22 +104,20 @@ def image_row_figure(images: list[np.ndarray], titles: list[str], kernels: list[
     for i, (img, title) in enumerate(zip(images, titles)):
         b, c = divmod(i, ncols)
         if kernels is not None:
-            draw_grid(axes[b * 2, c], np.round(kernels[i], 2), fontsize=6 if np.abs(kernels[i] % 1).max() else 8)
+            whole = not np.abs(kernels[i] % 1).max()
+            draw_numbers(axes[b * 2, c], kernels[i], 0 if whole else decimals, fontsize=8 if whole else 6)
             ax = axes[b * 2 + 1, c]
         else:
             ax = axes[b, c]
-        lim = float(np.abs(img).max()) or 1.0
-        if symmetric and img.min() < 0:
-            ax.imshow(img, cmap="PuOr_r", vmin=-lim, vmax=lim)
-        else:
-            ax.imshow(img, cmap="gray_r", vmin=0, vmax=lim)
+        cmap, lo, hi = image_scale(img)
+        ax.imshow(img, cmap=cmap, vmin=lo, vmax=hi)
         ax.set_title(title, fontsize=8, color=INK)
     fig.tight_layout()
     return fig
 
 
 def feature_map_figure(maps: np.ndarray, title: str, ncols: int = 8, cell: float = 0.95):
-    """All channels of one layer's output (H, W, C) as small images, each on its own scale."""
+    """All channels of one layer's output (H, W, C) as small images, each on its own scale (:func:`image_scale`)."""
     h, w, c = maps.shape
     nrows = -(-c // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, cell * nrows + 0.45), squeeze=False)
@@ -109,13 +127,8 @@ def feature_map_figure(maps: np.ndarray, title: str, ncols: int = 8, cell: float
         if k >= c:
             ax.axis("off")
             continue
-        m = maps[:, :, k]
-        lo, hi = float(m.min()), float(m.max())
-        if lo < 0:  # signed (the classifier's logits): diverging scale centred on zero
-            lim = max(-lo, hi) or 1.0
-            ax.imshow(m, cmap="PuOr_r", vmin=-lim, vmax=lim)
-        else:
-            ax.imshow(m, cmap="magma", vmin=0, vmax=hi or 1.0)
+        cmap, lo, hi = image_scale(maps[:, :, k])  # signed maps (the classifier's) on a diverging scale
+        ax.imshow(maps[:, :, k], cmap=cmap, vmin=lo, vmax=hi)
         ax.set_title(f"{k}", fontsize=7, color=INK, pad=2)
         for spine in ax.spines.values():
             spine.set_edgecolor(MUTED)
