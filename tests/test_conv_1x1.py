@@ -69,3 +69,17 @@ def test_pointwise_figure_draws_the_matrix_its_title_names():
     drawn = matrix[0].images[0].get_array().shape
     assert drawn == (rows, cols) == w.shape  # rows: input channels, columns: output channels
     assert [t.get_text() for t in matrix[0].get_yticklabels()] == [f"in {i}" for i in range(3)]
+
+
+@pytest.mark.checks("conv_1x1/worked")
+def test_summary_sentence_of_our_1x1_layers(worked):
+    v = {k: d["value"] for k, d in worked.values.items()}
+    model = results.load_result().load_model()
+    ours = [layer for layer in model.layers
+            if type(layer).__name__ == "Conv2D" and layer.get_weights()[0].shape[:2] == (1, 1)]
+    assert v["n_ours"] == len(ours)
+    for layer in ours:
+        _, _, cin, cout = layer.get_weights()[0].shape
+        word = "reduces" if cout < cin else "widens" if cout > cin else "keeps"
+        assert f"`{layer.name}` maps {cin} channels to {cout}, so it {word} the width" in v["ours_summary"]
+    assert v["pixel_text"] == "(" + ", ".join(f"{p:g}" for p in v["pixel"]) + ")"

@@ -205,3 +205,18 @@ def test_worked_sobel_products():
         assert [float(k) for _, k in terms] == kernel.ravel().tolist()
         assert sum(float(a) * float(k) for a, k in terms) == out == expected[0, col]
     assert v["flat_output"] == 0 and v["edge_output"] > 0  # flat region: zero; the edge: a response
+
+
+def test_one_colour_convention_dark_on_white():
+    """The Filters and Feature-maps pages say: non-negative images dark on white, signed ones purple/orange."""
+    from cnn_glossary.figures.conv import SCALE_WORDS, image_scale
+
+    cmap, lo, _ = image_scale(np.array([[0.0, 0.5], [1.0, 0.2]]))
+    assert cmap == "gray_r" and lo == 0 and "white is 0" in SCALE_WORDS[cmap]
+    cmap, lo, hi = image_scale(np.array([[-2.0, 0.5], [1.0, 0.2]]))
+    assert cmap == "PuOr_r" and lo == -hi == -2.0
+    import matplotlib
+
+    low, high = matplotlib.colormaps["PuOr_r"](0.0), matplotlib.colormaps["PuOr_r"](1.0)
+    assert low[2] > low[0] and high[0] > high[2]  # low end purple (more blue than red), high end orange
+    assert "purple is negative" in SCALE_WORDS["PuOr_r"] and "orange positive" in SCALE_WORDS["PuOr_r"]

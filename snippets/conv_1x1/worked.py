@@ -23,6 +23,8 @@ rows = [(f"out {j}", " + ".join(term(a, c) for a, c in zip(pixel, w[:, j])), f"{
 publish.table("products", rows, headers=["output channel", "pixel × column of w, every product", "bias",
                                          "output (Keras Conv2D)"], fmts=[None, None, None, "g"])
 publish.value("pixel", pixel)
+publish.value("pixel_text", "(" + ", ".join(f"{v:g}" for v in pixel) + ")")
+publish.value("out_text", "(" + ", ".join(f"{v:g}" for v in layer_out[0, 0]) + ")")
 publish.value("w", w)
 publish.value("b", b)
 publish.value("out", out)
@@ -51,4 +53,7 @@ for name, cin, cout, word in table[:len(ours)]:
     publish.value(f"{key}_in", cin)
     publish.value(f"{key}_out", cout)
     publish.value(f"{key}_direction", word)
+publish.value("ours_summary", "; ".join(f"`{name.removeprefix('our ')}` maps {cin} channels to {cout}, so it {word} "
+                                       "the width" for name, cin, cout, word in table[:len(ours)]))
+publish.value("n_ours", len(ours))
 publish.value("ours_all_reduce", all(word == "reduces" for *_, word in table[:len(ours)]))

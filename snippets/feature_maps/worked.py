@@ -26,7 +26,9 @@ publish.value("z", z)
 publish.value("feature_map", feature_map)
 publish.value("n_zero", int((feature_map == 0).sum()))
 publish.value("n_cells", feature_map.size)
-publish.value("distinct_positive", sorted({float(v) for v in feature_map.ravel() if v > 0}))
+positive = sorted({float(v) for v in feature_map.ravel() if v > 0})
+publish.value("distinct_positive", positive)
+publish.value("positive_values", ", ".join(f"{v:g}" for v in positive[:-1]) + f" and {positive[-1]:g}")
 publish.value("max_value", float(feature_map.max()), fmt="g")
 publish.figure(
     "worked", grids_figure([(x, "input 4x4"), (kernel, "filter 2x2"), (z, f"sum + bias ({bias:g})"),
