@@ -103,3 +103,30 @@ def test_reference_loop_matches_tensorflow_multichannel():
     layer.set_weights([k, b])
     tf_out = np.asarray(layer(x[None]))[0]
     assert np.allclose(cross_correlate2d(x, k, padding="same", stride=2, bias=b), tf_out, atol=1e-4)
+
+
+def test_keras_conv2d_knows_valid_and_same_only():
+    """The page says Conv2D accepts "valid" and "same" only: a third name must be refused."""
+    for padding in ("valid", "same"):
+        keras.layers.Conv2D(1, 3, padding=padding)
+    with pytest.raises(ValueError):
+        keras.layers.Conv2D(1, 3, padding="full")
+
+
+@pytest.mark.parametrize("kernel_size,dilation", [(3, 1), (2, 1), (3, 2)])
+def test_full_padding_is_zeropadding_then_valid(kernel_size, dilation):
+    """"Full" padding (Dumoulin & Visin's term) in Keras: ZeroPadding2D(k_eff - 1), then a "valid" Conv2D."""
+    rng = np.random.default_rng(kernel_size + dilation)
+    x = rng.normal(size=(6, 6)).astype("float32")
+    k = rng.normal(size=(kernel_size, kernel_size)).astype("float32")
+    k_eff = effective_kernel_size(kernel_size, dilation)
+    layer = keras.layers.Conv2D(1, kernel_size, dilation_rate=dilation, padding="valid", use_bias=False)
+    layer.build((1, 6 + 2 * (k_eff - 1), 6 + 2 * (k_eff - 1), 1))
+    layer.set_weights([k[:, :, None, None]])
+    padded = keras.layers.ZeroPadding2D(k_eff - 1)(x[None, :, :, None])
+    keras_out = np.asarray(layer(padded))[0, :, :, 0]
+    # the NumPy reference pads k_eff - 1 zeros on each side for "full"
+    assert np.allclose(keras_out, cross_correlate2d(x, k, padding="full", dilation=dilation), atol=1e-4)
+    # and SciPy's own "full" mode says the same for an undilated kernel
+    if dilation == 1:
+        assert np.allclose(keras_out, correlate2d(x, k, mode="full"), atol=1e-4)

@@ -56,6 +56,31 @@ def test_animation_frames():
     assert gif.format == "GIF" and gif.n_frames == out.size == 4  # one frame per output cell
 
 
+# Dumoulin & Visin (2016), "A guide to convolution arithmetic for deep learning": the animations' names and
+# settings (input size, kernel size, zeros per side, stride, dilation) -> output size, read off the guide.
+GUIDE = {
+    "no_padding_no_strides": (4, 3, 0, 1, 1, 2),
+    "arbitrary_padding_no_strides": (5, 4, 2, 1, 1, 6),
+    "same_padding_no_strides": (5, 3, 1, 1, 1, 5),
+    "full_padding_no_strides": (5, 3, 2, 1, 1, 7),
+    "no_padding_strides": (5, 3, 0, 2, 1, 2),
+    "padding_strides": (5, 3, 1, 2, 1, 3),
+    "padding_strides_odd": (6, 3, 1, 2, 1, 3),
+    "dilation": (7, 3, 0, 1, 2, 3),
+}
+
+
+@pytest.mark.checks("convolution/animations")
+def test_rows_named_after_the_guide_use_the_guides_sizes():
+    named = [c for c in CONV_TABLE if c.name in GUIDE]
+    assert len(named) >= 4
+    for config in named:
+        i, k, p, s, d, o = GUIDE[config.name]
+        assert (config.input_size, config.kernel_size, config.stride, config.dilation) == (i, k, s, d), config.name
+        assert config.pads == (p, p), config.name
+        assert config.output_size == o, config.name
+
+
 def test_table_covers_the_required_cases():
     names = {c.name for c in CONV_TABLE}
     assert len(names) == len(CONV_TABLE)
@@ -78,6 +103,7 @@ def test_tensorflow_matches_numpy_loop_and_scipy(config):
 
 
 @pytest.mark.parametrize("seed", range(len(CONV_TABLE)))
+@pytest.mark.checks("convolution/animations")
 def test_published_frames_numbers(animations, seed):
     config = CONV_TABLE[seed]
     x = np.array(animations.values[f"{config.name}_input"]["value"])
@@ -89,6 +115,7 @@ def test_published_frames_numbers(animations, seed):
     assert animations.figures[config.name].data == f"frames={out.size}".encode()
 
 
+@pytest.mark.checks("convolution/multichannel")
 def test_multichannel_against_loop():
     c = publish.collect(SNIPPETS / "multichannel.py")
     v = {k: np.array(d["value"]) for k, d in c.values.items()}
@@ -116,6 +143,7 @@ def test_multichannel_against_loop():
     assert v["parameters"] == 3 * 3 * 2 * 3 + 3
 
 
+@pytest.mark.checks("convolution/flip")
 def test_flip_against_scipy():
     c = publish.collect(SNIPPETS / "flip.py")
     v = {k: np.array(d["value"]) for k, d in c.values.items()}
@@ -126,3 +154,25 @@ def test_flip_against_scipy():
     assert v["max_difference_flipped"] == 0
     assert v["max_difference_same_kernel"] == np.abs(
         correlate2d(x, EXAMPLE_KERNEL, mode="valid") - convolve2d(x, EXAMPLE_KERNEL, mode="valid")).max() > 0
+
+
+@pytest.mark.checks("convolution/multichannel")
+def test_multichannel_figure_shows_every_input_in_every_output_row():
+    from cnn_glossary.figures.conv import multichannel_alt, multichannel_figure
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, size=(5, 5, 3)).astype("float32")
+    kernel = rng.integers(-1, 2, size=(2, 2, 3, 4)).astype("float32")
+    bias = np.arange(4.0)
+    out = cross_correlate2d(x, kernel, bias=bias)
+    fig = multichannel_figure(x, kernel, bias, out)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert len(titles) == 4 * (2 * 3 + 1)
+    for f in range(4):
+        row = titles[f * 7:(f + 1) * 7]
+        # every output row holds all three input channels, each with this output's own slice
+        assert all(any(t.endswith(f"input channel {c}") for t in row) for c in range(3))
+        assert all(any(f"[:, :, {c}, {f}]" in t for t in row) for c in range(3))
+        assert f"output {f}" in row[-1]
+    alt = multichannel_alt(x, kernel, out)
+    assert "4 rows" in alt and "all 3 input channels" in alt and "2 by 2 kernel slice" in alt and "4 by 4" in alt

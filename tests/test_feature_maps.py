@@ -60,6 +60,7 @@ def numpy_forward(model, images: np.ndarray) -> dict[str, np.ndarray]:
     return maps
 
 
+@pytest.mark.checks("feature_maps/maps")
 def test_shapes_against_formula_and_keras(model):
     c = publish.collect(SNIPPETS / "maps.py")
     rows = c.tables["shapes"]["rows"]
@@ -72,6 +73,13 @@ def test_shapes_against_formula_and_keras(model):
         assert keras_shape == str((formula, formula, layer.filters))
         png = Image.open(io.BytesIO(c.figures[name].data))
         assert png.format == "PNG"
+        # the caption names the colour scale the maps are drawn in: signed maps (no ReLU) diverging, others
+        # dark on white with white at zero (the digit convention of the Filters page too)
+        caption = c.figures[name].caption + " " + c.figures[name].alt
+        signed = any(layer.name == n and not after.endswith("_relu") for n, after, *_ in rows)
+        assert ("purple is negative" in caption) == signed, name
+        assert "white is 0" in caption or signed, name
+        assert "black" not in caption and "bright" not in caption, name
     assert c.values["digit_index"]["value"] == DIGIT_INDEX
 
 
@@ -84,6 +92,7 @@ def test_maps_against_numpy_forward(model):
         assert np.allclose(layer_maps, ref[name], atol=1e-3), name
 
 
+@pytest.mark.checks("feature_maps/zeros")
 def test_zero_fractions_against_numpy_forward(model):
     c = publish.collect(SNIPPETS / "zeros.py")
     rows = c.tables["zeros"]["rows"]
@@ -99,3 +108,29 @@ def test_zero_fractions_against_numpy_forward(model):
             assert fraction < 0.01  # no ReLU: the page says these are practically never zero
     relu = [r[2] for r in rows if r[1].endswith("_relu")]
     assert c.values["min_zero"]["value"] == min(relu) and c.values["max_zero"]["value"] == max(relu)
+
+
+def test_caption_words_come_from_the_drawn_colour_maps():
+    from cnn_glossary.figures.conv import feature_map_figure, scale_words
+
+    signed = feature_map_figure(np.array([[[-1.0, 2.0], [0.5, 0.0]]]).reshape(2, 1, 2), "t")
+    assert {im.get_cmap().name for ax in signed.axes for im in ax.images} == {"PuOr_r", "gray_r"}
+    assert "purple is negative" in scale_words(signed) and "white is 0" in scale_words(signed)
+    plain = feature_map_figure(np.abs(np.arange(8.0)).reshape(2, 2, 2), "t")
+    assert scale_words(plain) == "white is 0 and darker is larger"
+
+
+@pytest.mark.checks("feature_maps/worked")
+def test_worked_map_against_scipy():
+    from scipy.signal import correlate2d
+
+    c = publish.collect(SNIPPETS / "worked.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    x, kernel, bias = np.array(v["input"]), np.array(v["kernel"]), v["bias"]
+    z = correlate2d(x, kernel, mode="valid") + bias
+    assert np.allclose(v["z"], z) and np.allclose(v["feature_map"], np.where(z > 0, z, 0))
+    fm = np.array(v["feature_map"])
+    assert v["n_zero"] == int((fm == 0).sum()) and 0 < v["n_zero"] < fm.size
+    # "real-valued, not binary": the worked map holds several different positive values
+    assert len(v["distinct_positive"]) >= 3 and v["distinct_positive"] == sorted(set(fm[fm > 0].tolist()))
+    assert f"the {v['n_zero']} negative or zero cells" in c.figures["worked"].caption

@@ -36,6 +36,7 @@ def model():
     return results.load_result().load_model()
 
 
+@pytest.mark.checks("filters/hand_designed")
 def test_hand_filters_against_scipy(digit):
     c = publish.collect(SNIPPETS / "hand_designed.py")
     v = values(c)
@@ -51,6 +52,7 @@ def test_hand_filters_against_scipy(digit):
     assert c.figures["hand_filters"].format == "png"
 
 
+@pytest.mark.checks("filters/learned")
 def test_learned_filters(model, digit):
     c = publish.collect(SNIPPETS / "learned.py")
     v = values(c)
@@ -65,7 +67,7 @@ def test_learned_filters(model, digit):
     for f in range(16):
         assert np.allclose(responses[:, :, f], correlate2d(np.pad(digit, 1), kernels[:, :, 0, f], "valid"), atol=1e-3)
     # the "closest hand filter" column: recompute every cosine by a plain loop
-    for f, total, name, cos in c.tables["closest"]["rows"]:
+    for f, total, name, cos, _ in c.tables["closest"]["rows"]:
         w = kernels[:, :, 0, f].ravel()
         cosines = {n: float(np.dot(w, h.ravel()) / np.sqrt(np.dot(w, w) * np.dot(h.ravel(), h.ravel())))
                    for n, h in HAND_FILTERS.items()}
@@ -74,12 +76,14 @@ def test_learned_filters(model, digit):
         assert total == pytest.approx(w.sum(), abs=1e-6)
 
 
+@pytest.mark.checks("filters/sharing")
 def test_parameter_sharing_against_keras(model):
     c = publish.collect(SNIPPETS / "sharing.py")
     rows = c.tables["sharing"]["rows"]
     conv_layers = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
     assert [r[0] for r in rows] == [layer.name for layer in conv_layers]
-    for (name, _, _, conv, dense, ratio), layer in zip(rows, conv_layers):
+    for (name, _, _, biases, conv, dense, ratio), layer in zip(rows, conv_layers):
+        assert biases == (len(layer.get_weights()[1]) if len(layer.get_weights()) == 2 else 0), name
         k = layer.kernel_size[0]
         cin, cout = layer.input.shape[-1], layer.filters
         assert conv == k * k * cin * cout + (cout if layer.use_bias else 0)
@@ -91,8 +95,18 @@ def test_parameter_sharing_against_keras(model):
         del dense_layer
         assert ratio == pytest.approx(dense / conv)
     v = values(c)
-    assert v["total_conv"] == sum(r[3] for r in rows)
-    assert v["total_dense"] == sum(r[4] for r in rows)
+    assert v["total_conv"] == sum(r[4] for r in rows)
+    assert v["total_dense"] == sum(r[5] for r in rows)
+    assert v["conv1_parameters"] == conv_layers[0].count_params()
+    # the page's sentence about biases, checked against every layer's weights (a bias is a second weight array)
+    note = v["bias_note"]
+    for layer in conv_layers:
+        weights = layer.get_weights()
+        if len(weights) == 2:
+            n_out = int(np.prod(layer.output.shape[1:]))
+            assert f"{layer.name} has {len(weights[1])} biases" in note and f"would have {n_out:,}" in note
+        else:
+            assert layer.name in note.split(" have no biases")[0], layer.name
     assert v["conv1_input"] == str(tuple(conv_layers[0].input.shape[1:]))
     assert v["conv1_output"] == str(tuple(conv_layers[0].output.shape[1:]))
 
@@ -105,6 +119,7 @@ def least_squares_kernel(x, y):
     return solution[:9].reshape(3, 3), solution[9]
 
 
+@pytest.mark.checks("filters/learn_sobel")
 def test_learned_sobel_against_least_squares():
     c = publish.collect(SNIPPETS / "learn_sobel.py")
     v = values(c)
@@ -121,3 +136,87 @@ def test_learned_sobel_against_least_squares():
     assert v["max_error_flipped"] == pytest.approx(np.abs(flipped - SOBEL_X[::-1, ::-1]).max())
     assert v["max_error_unflipped"] == pytest.approx(np.abs(flipped - SOBEL_X).max())
     assert v["max_error_unflipped"] > 1.0 > 0.05 > v["max_error_flipped"]
+
+
+@pytest.mark.checks("filters/learned")
+def test_resemblance_sentence_follows_the_chance_baseline(model):
+    """The chance baseline recomputed with another generator and a plain loop over directions on the sphere."""
+    c = publish.collect(SNIPPETS / "learned.py")
+    v = values(c)
+    rng = np.random.default_rng(12345)  # not the snippet's seed: an independent sample
+    hand = [h.ravel() / np.linalg.norm(h) for h in HAND_FILTERS.values()]
+    best = []
+    for _ in range(20000):
+        w = rng.normal(size=9)
+        w /= np.linalg.norm(w)
+        best.append(max(abs(float(w @ h)) for h in hand))
+    assert v["chance_median"] == pytest.approx(np.median(best), abs=0.01)
+    p90 = float(np.quantile(best, 0.9))
+    assert v["chance_p90"] == pytest.approx(p90, abs=0.01)
+    rows = c.tables["closest"]["rows"]
+    for _, _, _, cos, share in rows:
+        assert share == pytest.approx(float(np.mean(np.array(best) < abs(cos))), abs=0.015)
+    above = sum(abs(r[3]) > v["chance_p90"] for r in rows)
+    assert v["above_chance_p90"] == above
+    sentence = v["resemblance"]
+    assert "90%" in sentence and str(len(rows)) in sentence
+    if 0 < above < len(rows):
+        assert f"the other {len(rows) - above} do not" in sentence
+    # and the figure's caption names the decimals the kernels are printed with
+    assert "rounded to 2 decimals" in c.figures["learned_filters"].caption
+
+
+def test_weights_never_print_minus_zero():
+    from cnn_glossary.figures.conv import weight_text
+
+    assert weight_text(-0.004, 2) == "0.00" and weight_text(-0.04, 1) == "0.0" and weight_text(-0.05, 2) == "-0.05"
+    assert weight_text(0.126, 2) == "0.13" and weight_text(-1.0, 0) == "-1"
+
+
+@pytest.mark.checks("filters/dense_as_conv")
+def test_dense_is_a_conv_whose_kernel_covers_the_input():
+    c = publish.collect(SNIPPETS / "dense_as_conv.py")
+    v = values(c)
+    x, w, b = np.array(v["input"], dtype="float64"), np.array(v["weights"]), np.array(v["bias"])
+    size, cin, units = v["size"], v["channels_in"], v["units"]
+    assert tuple(v["kernel_shape"]) == (size, size, cin, units) and x.shape[1:3] == (size, size)
+    # NumPy oracle: the dense layer is a matrix product on the flattened input
+    dense = x.reshape(1, -1) @ w + b
+    # a plain loop: the convolution at its one position, a sum over every row, column and channel
+    conv = np.array([sum(x[0, i, j, ch] * w.reshape(size, size, cin, units)[i, j, ch, u]
+                         for i in range(size) for j in range(size) for ch in range(cin)) + b[u]
+                     for u in range(units)])
+    assert np.allclose(dense[0], conv)
+    assert np.allclose(np.array(v["y_conv"]).reshape(-1), conv, atol=1e-4)
+    assert tuple(v["conv_output_shape"]) == (1, 1, units)
+    assert v["max_abs_difference"] < 1e-5 and v["conv_parameters"] == v["dense_parameters"] == w.size + b.size
+
+
+@pytest.mark.checks("filters/worked")
+def test_worked_sobel_products():
+    c = publish.collect(SNIPPETS / "worked.py")
+    v = values(c)
+    image, kernel = np.array(v["image"]), np.array(v["kernel"])
+    expected = correlate2d(image, kernel, mode="valid")
+    assert np.array_equal(np.array(v["output"]), expected)
+    for (_, products, out), col in zip(c.tables["products"]["rows"], range(expected.shape[1])):
+        terms = [t.replace("(", "").replace(")", "").split("·") for t in products.split(" + ")]
+        assert [float(a) for a, _ in terms] == image[:, col:col + 3].ravel().tolist()
+        assert [float(k) for _, k in terms] == kernel.ravel().tolist()
+        assert sum(float(a) * float(k) for a, k in terms) == out == expected[0, col]
+    assert v["flat_output"] == 0 and v["edge_output"] > 0  # flat region: zero; the edge: a response
+
+
+def test_one_colour_convention_dark_on_white():
+    """The Filters and Feature-maps pages say: non-negative images dark on white, signed ones purple/orange."""
+    from cnn_glossary.figures.conv import SCALE_WORDS, image_scale
+
+    cmap, lo, _ = image_scale(np.array([[0.0, 0.5], [1.0, 0.2]]))
+    assert cmap == "gray_r" and lo == 0 and "white is 0" in SCALE_WORDS[cmap]
+    cmap, lo, hi = image_scale(np.array([[-2.0, 0.5], [1.0, 0.2]]))
+    assert cmap == "PuOr_r" and lo == -hi == -2.0
+    import matplotlib
+
+    low, high = matplotlib.colormaps["PuOr_r"](0.0), matplotlib.colormaps["PuOr_r"](1.0)
+    assert low[2] > low[0] and high[0] > high[2]  # low end purple (more blue than red), high end orange
+    assert "purple is negative" in SCALE_WORDS["PuOr_r"] and "orange positive" in SCALE_WORDS["PuOr_r"]

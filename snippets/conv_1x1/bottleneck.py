@@ -4,6 +4,7 @@ from cnn_glossary import publish
 from cnn_glossary.counting import (INCEPTION_3A, INCEPTION_NAIVE, ConvLayer, block_output_channels,
                                    count_block, count_chain, total)
 
+# --8<-- [start:lesson]
 INPUT_SIZE, CHANNELS_IN = 28, 192
 plans = {
     "5x5 directly": [ConvLayer("5x5", 5, 32)],
@@ -13,6 +14,7 @@ rows = []
 for name, plan in plans.items():
     params, macs = total(count_chain(plan, INPUT_SIZE, CHANNELS_IN))
     rows.append((name, params, macs))
+# --8<-- [end:lesson]
 publish.table("five_by_five", rows, headers=["28x28x192 to 32 channels", "parameters", "multiply-adds"],
               fmts=[None, ",", ","])
 publish.value("direct_macs", rows[0][2])

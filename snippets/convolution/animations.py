@@ -4,9 +4,11 @@ from cnn_glossary import publish
 from cnn_glossary.figures.conv import conv_animation
 from cnn_glossary.conv_table import CONV_TABLE, DESCRIPTIONS, EXAMPLE_KERNEL, example_input, row_output
 
+# --8<-- [start:lesson]
 for seed, config in enumerate(CONV_TABLE):
     x = example_input(config, seed)
     out = row_output(config, x)  # tf.nn.conv2d, the op behind keras.layers.Conv2D
+# --8<-- [end:lesson]
     publish.value(f"{config.name}_input", x)
     publish.value(f"{config.name}_output", out)
     publish.value(f"{config.name}_input_size", config.input_size)

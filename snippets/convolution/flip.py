@@ -7,6 +7,7 @@ from cnn_glossary import publish
 from cnn_glossary.figures.conv import grids_figure
 from cnn_glossary.conv_table import EXAMPLE_KERNEL, tf_conv2d
 
+# --8<-- [start:lesson]
 x = np.random.default_rng(3).integers(0, 4, size=(5, 5)).astype("float32")
 kernel = EXAMPLE_KERNEL
 flipped = kernel[::-1, ::-1]  # rotate by 180 degrees: flip rows and columns
@@ -14,6 +15,7 @@ flipped = kernel[::-1, ::-1]  # rotate by 180 degrees: flip rows and columns
 layer_output = tf_conv2d(x, kernel)  # what Conv2D computes
 true_convolution = convolve2d(x, kernel, mode="valid")  # the textbook definition
 convolution_of_flipped = convolve2d(x, flipped, mode="valid")
+# --8<-- [end:lesson]
 
 publish.value("input", x)
 publish.value("flipped", flipped)

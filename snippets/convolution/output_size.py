@@ -6,6 +6,7 @@ from cnn_glossary import publish
 from cnn_glossary.conv import ConvConfig, cross_correlate2d
 from cnn_glossary.figures.style import conv_step_figure
 
+# --8<-- [start:lesson]
 SETTINGS = [
     ConvConfig("mnist_first_layer", input_size=28, kernel_size=3),
     ConvConfig("padding_1", input_size=28, kernel_size=3, padding=1),
@@ -16,6 +17,7 @@ SETTINGS = [
     ConvConfig("dilation_2", input_size=28, kernel_size=3, dilation=2),
     ConvConfig("full", input_size=5, kernel_size=3, padding="full"),
 ]
+# --8<-- [end:lesson]
 rows = [(c.input_size, c.kernel_size, str(c.padding), c.stride, c.dilation, c.output_size) for c in SETTINGS]
 publish.table("sizes", rows, headers=["input", "kernel", "padding", "stride", "dilation", "output"])
 for c in SETTINGS:

@@ -3,25 +3,29 @@
 from cnn_glossary import publish
 from cnn_glossary.mnist import results
 from cnn_glossary.conv import output_size
-from cnn_glossary.figures.conv import feature_map_figure
+from cnn_glossary.figures.conv import feature_map_figure, scale_words
 from cnn_glossary.featuremaps import conv_layers, feature_model, geometry, shown_layer_name
 from cnn_glossary.kernels import DIGIT_INDEX, test_digit
 
 model = results.for_page().load_model()
-maps = feature_model(model).predict(test_digit()[None, :, :, None], verbose=0)
+# --8<-- [start:lesson]
+maps = feature_model(model).predict(test_digit()[None, :, :, None], verbose=0)  # one array per conv layer
 rows = []
 for layer, m in zip(conv_layers(model), maps):
-    g = geometry(layer)
+    g = geometry(layer)  # input size, kernel size, padding, stride, dilation, read from the Keras layer
     size = output_size(g["input_size"], g["kernel_size"], g["padding"], g["stride"], g["dilation"])
+# --8<-- [end:lesson]
     rows.append((layer.name, shown_layer_name(model, layer.name), g["input_size"], g["kernel_size"], g["padding"],
                  size, str(tuple(m.shape[1:]))))
+    fig = feature_map_figure(m[0], f"{layer.name}: {m.shape[3]} maps of {m.shape[1]}x{m.shape[2]}")
+    words = scale_words(fig)  # read from the colour maps the figure really uses
     publish.figure(
-        layer.name, feature_map_figure(m[0], f"{layer.name}: {m.shape[3]} maps of {m.shape[1]}x{m.shape[2]}"),
+        layer.name, fig,
         format="png",
         alt=f"A grid of {m.shape[3]} small heat maps, each {m.shape[1]} by {m.shape[2]} pixels: the outputs of "
-        f"layer {layer.name} for the test digit; bright cells are strong responses, black cells are zero.",
+        f"layer {layer.name} for the test digit; {words}.",
         caption=f"Feature maps of {layer.name} ({shown_layer_name(model, layer.name)} output), one per filter, "
-        "each on its own colour scale (black = 0, bright = its largest value).",
+        f"each on its own colour scale: {words}.",
     )
 publish.table("shapes", rows, headers=["conv layer", "maps taken after", "input size", "kernel size", "padding",
                                        "output size (formula)", "shape in Keras"])

@@ -6,8 +6,10 @@ from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.featuremaps import ZERO_SUBSET, conv_layers, shown_layer_name, zero_fractions
 
 model = results.for_page().load_model()
+# --8<-- [start:lesson]
 images = load_mnist().x_test[:ZERO_SUBSET]
-fractions = zero_fractions(model, images)
+fractions = zero_fractions(model, images)  # per conv layer: the share of exactly-zero values in its maps
+# --8<-- [end:lesson]
 rows = [(layer.name, shown_layer_name(model, layer.name), f)
         for layer, f in zip(conv_layers(model), fractions)]
 publish.table("zeros", rows, headers=["conv layer", "after", "zero fraction"], fmts=[None, None, ".1%"])

@@ -1,7 +1,9 @@
 """The one table of convolution settings that the animations and their tests are made from.
 
-Each row is a :class:`~cnn_glossary.conv.ConvConfig` that names itself (the names follow
-Dumoulin & Visin, 2016, "A guide to convolution arithmetic for deep learning"). The page's
+Each row is a :class:`~cnn_glossary.conv.ConvConfig` that names itself. A row that carries one of
+the animation names of Dumoulin & Visin (2016, "A guide to convolution arithmetic for deep
+learning") uses that animation's input and kernel size too;
+``tests/test_convolution_page.py`` checks those rows against the guide's sizes. The page's
 GIFs are drawn from these rows, and ``tests/test_convolution_page.py`` checks every row's
 numbers against a plain NumPy loop and against SciPy.
 """
@@ -15,9 +17,9 @@ import numpy as np
 from cnn_glossary.conv import ConvConfig
 
 CONV_TABLE: list[ConvConfig] = [
-    ConvConfig("no_padding_no_strides", input_size=5, kernel_size=3),
+    ConvConfig("no_padding_no_strides", input_size=4, kernel_size=3),  # the guide: 4x4 -> 2x2
     ConvConfig("same_padding_no_strides", input_size=5, kernel_size=3, padding="same"),
-    ConvConfig("full_padding_no_strides", input_size=4, kernel_size=3, padding="full"),
+    ConvConfig("full_padding_no_strides", input_size=5, kernel_size=3, padding="full"),  # the guide: 5x5 -> 7x7
     ConvConfig("padding_strides", input_size=5, kernel_size=3, padding=1, stride=2),
     ConvConfig("no_padding_strides_odd", input_size=6, kernel_size=3, stride=2),
     ConvConfig("same_padding_strides_odd", input_size=6, kernel_size=3, padding="same", stride=2),

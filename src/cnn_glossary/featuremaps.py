@@ -55,3 +55,38 @@ def zero_fractions(model, images: np.ndarray, batch_size: int = 500) -> list[flo
         zeros = z if zeros is None else [a + b for a, b in zip(zeros, z)]
         total = n if total is None else [a + b for a, b in zip(total, n)]
     return [a / b for a, b in zip(zeros, total)]
+
+
+def shift_image(image: np.ndarray, down: int, right: int) -> np.ndarray:
+    """Move an (H, W, ...) array ``down`` rows and ``right`` columns (negative: up/left), filling with zeros;
+    nothing wraps around."""
+    out = np.zeros_like(image)
+    h, w = image.shape[:2]
+    if abs(down) >= h or abs(right) >= w:
+        raise ValueError(f"shift ({down}, {right}) moves everything out of a {h}x{w} image")
+
+    def spans(d: int, n: int) -> tuple[slice, slice]:  # (source, destination) along one axis
+        return (slice(0, n - d), slice(d, n)) if d >= 0 else (slice(-d, n), slice(0, n + d))
+
+    (rs, rd), (cs, cd) = spans(down, h), spans(right, w)
+    out[rd, cd] = image[rs, cs]
+    return out
+
+
+def inner_region(shape: tuple[int, ...], down: int, right: int, margin: int) -> tuple[slice, slice]:
+    """Positions of a shifted map that are away from every border (and from the zeros the shift let in)
+    by at least ``margin`` pixels: there, the shifted input's map must equal the shifted map."""
+    h, w = shape[:2]
+    rows = slice(max(down, 0) + margin, h + min(down, 0) - margin)
+    cols = slice(max(right, 0) + margin, w + min(right, 0) - margin)
+    return rows, cols
+
+
+def first_layer_maps(model, image: np.ndarray) -> np.ndarray:
+    """The first conv layer's feature maps (after its batch norm and ReLU) for one (H, W) image: (H', W', C)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    first = conv_layers(model)[0]
+    sub = keras.Model(model.input, model.get_layer(shown_layer_name(model, first.name)).output)
+    return np.asarray(sub(image[None, :, :, None].astype("float32"), training=False))[0]

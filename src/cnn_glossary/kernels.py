@@ -91,3 +91,40 @@ def learn_kernel(x: np.ndarray, y: np.ndarray, epochs: int = 30, seed: int = 0):
     history = model.fit(x, y, batch_size=50, epochs=epochs, verbose=0)
     kernel, bias = model.layers[0].get_weights()
     return kernel[:, :, 0, 0], float(bias[0]), float(history.history["loss"][-1])
+
+
+CHANCE_SAMPLES, CHANCE_SEED = 20_000, 0
+
+
+def chance_best_cosines(n: int = CHANCE_SAMPLES, seed: int = CHANCE_SEED) -> np.ndarray:
+    """The chance baseline for :func:`closest_hand_filter`: for ``n`` random 3x3 kernels (nine independent
+    standard-normal weights, so every direction is equally likely), the best absolute cosine against the
+    hand-designed filters."""
+    rng = np.random.default_rng(seed)
+    w = rng.standard_normal((n, 9))
+    hand = np.stack([HAND_FILTERS[name].ravel() for name in HAND_FILTERS]).astype(float)
+    cos = (w @ hand.T) / (np.linalg.norm(w, axis=1, keepdims=True) * np.linalg.norm(hand, axis=1))
+    return np.abs(cos).max(axis=1)
+
+
+def count_words(n: int) -> str:
+    """A count in words for a sentence start (0-20), digits above."""
+    words = ("no zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+             "sixteen seventeen eighteen nineteen twenty").split()[1:]
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
+def resemblance_sentence(similarities: list[float], chance: np.ndarray, quantile: float = 0.9) -> str:
+    """The sentence the Filters page prints about learned kernels resembling hand-made ones, decided by the
+    numbers: how many learned kernels beat the chance baseline's ``quantile``, and how many sit inside it."""
+    threshold = float(np.quantile(chance, quantile))
+    above = sum(abs(s) > threshold for s in similarities)
+    n = len(similarities)
+    pct = f"{quantile:.0%}"
+    if above == 0:
+        return (f"None of the {n} learned kernels resembles a hand-made filter more closely than {pct} of random "
+                "kernels do: the matches in the table are at chance level.")
+    if above == n:
+        return f"All {n} learned kernels resemble a hand-made filter more closely than {pct} of random kernels do."
+    return (f"{count_words(above).capitalize()} of the {n} learned kernels resemble a hand-made filter more "
+            f"closely than {pct} of random kernels do; the other {n - above} do not.")

@@ -20,41 +20,62 @@ def conv_animation(config: ConvConfig, x: np.ndarray, kernel: np.ndarray, out: n
 
 
 def multichannel_figure(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, out: np.ndarray):
-    """Two input channels, three filters of two slices each, three output channels."""
+    """One row per output channel; every row repeats *all* input channels, each beside its own kernel slice,
+    so no input channel looks paired with one output."""
     cin, cout = kernel.shape[2], kernel.shape[3]
     n, k, o = x.shape[0], kernel.shape[0], out.shape[0]
-    fig, axes = plt.subplots(cout, 1 + cin + 1, figsize=(7.0, 1.75 * cout),
-                             gridspec_kw={"width_ratios": [n] + [k] * cin + [o]})
+    fig, axes = plt.subplots(cout, 2 * cin + 1, figsize=(1.6 * (2 * cin + 1) + 1.2, 1.9 * cout),
+                             gridspec_kw={"width_ratios": [n, k] * cin + [o + 1]}, squeeze=False)
     for f in range(cout):
         row = axes[f]
-        if f == 0:
-            draw_grid(row[0], x[:, :, 0], title="input channel 0")
-        elif f == 1:
-            draw_grid(row[0], x[:, :, 1], title="input channel 1")
-        else:
-            row[0].axis("off")
-            row[0].text(0.5, 0.5, f"input\n{x.shape[0]}x{x.shape[1]}x{cin}", ha="center", va="center",
-                        transform=row[0].transAxes, color=MUTED)
         for c in range(cin):
-            draw_grid(row[1 + c], kernel[:, :, c, f], title=f"kernel[..., {c}, {f}]")
-        draw_grid(row[-1], out[:, :, f], title=f"output {f}\n(bias {bias[f]:g})")
-        for ax, size in zip(row[1:], [k] * cin + [o]):  # same cell size in every panel, centred vertically
+            draw_grid(row[2 * c], x[:, :, c], title=("" if c == 0 else "+ ") + f"input channel {c}")
+            draw_grid(row[2 * c + 1], kernel[:, :, c, f], title=f"⋆ slice [:, :, {c}, {f}]")
+        draw_grid(row[-1], out[:, :, f], title=f"= output {f}\n(sum + bias {bias[f]:g})")
+        for ax, size in zip(row, [n, k] * cin + [o]):  # same cell size in every panel, centred vertically
             top = (n - size) / 2
             ax.set_ylim(size + top + 0.05, -top - 0.05)
-    fig.suptitle(f"kernel shape {tuple(kernel.shape)}: each of the {cout} filters has one 3x3 slice per "
-                 f"input channel", fontsize=10, color=INK)
+    fig.suptitle(f"kernel shape {tuple(kernel.shape)}: every output channel reads all {cin} input channels, "
+                 f"each through its own {k}x{k} slice", fontsize=10, color=INK)
     fig.tight_layout()
     return fig
 
 
-def grids_figure(panels: list[tuple[np.ndarray, str]], suptitle: str = "", size: float = 0.42):
-    """Several numbered grids side by side, each with a title."""
+def multichannel_alt(x: np.ndarray, kernel: np.ndarray, out: np.ndarray) -> str:
+    """Alt text for :func:`multichannel_figure`, from the same arrays."""
+    cin, cout, k, n, o = kernel.shape[2], kernel.shape[3], kernel.shape[0], x.shape[0], out.shape[0]
+    return (f"{cout} rows, one per output channel. Every row shows all {cin} input channels ({n} by {n} grids "
+            f"of numbers), each followed by its own {k} by {k} kernel slice for that output, then the bias and the "
+            f"{o} by {o} output channel: the sum of the {cin} cross-correlations plus the bias.")
+
+
+def weight_text(v: float, decimals: int) -> str:
+    """A weight rounded to ``decimals`` places, never "-0.0" (a rounded zero carries no sign)."""
+    text = f"{v:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def draw_numbers(ax, values: np.ndarray, decimals: int | None, fontsize: float = 9, title: str = "") -> None:
+    """A grid of numbered cells; with ``decimals``, every number is printed with exactly that many places."""
+    if decimals is None:
+        draw_grid(ax, values, title=title, fontsize=fontsize)
+        return
+    draw_grid(ax, values, shown=np.zeros(values.shape, dtype=bool), title=title, fontsize=fontsize)
+    for r in range(values.shape[0]):
+        for c in range(values.shape[1]):
+            ax.text(c + 0.5, r + 0.5, weight_text(values[r, c], decimals), ha="center", va="center",
+                    fontsize=fontsize, color=INK)
+
+
+def grids_figure(panels: list[tuple[np.ndarray, str]], suptitle: str = "", size: float = 0.42,
+                 decimals: int | None = None):
+    """Several numbered grids side by side, each with a title (numbers to ``decimals`` places, if given)."""
     widths = [p[0].shape[1] for p in panels]
     height = max(p[0].shape[0] for p in panels)
     fig, axes = plt.subplots(1, len(panels), figsize=(size * sum(widths) + 0.8 * len(panels), size * height + 1.1),
                              gridspec_kw={"width_ratios": widths})
     for ax, (values, title) in zip(np.atleast_1d(axes), panels):
-        draw_grid(ax, values, title=title)
+        draw_numbers(ax, values, decimals, title=title)
         top = (height - values.shape[0]) / 2
         ax.set_ylim(values.shape[0] + top + 0.05, -top - 0.05)
     if suptitle:
@@ -64,11 +85,12 @@ def grids_figure(panels: list[tuple[np.ndarray, str]], suptitle: str = "", size:
 
 
 def image_row_figure(images: list[np.ndarray], titles: list[str], kernels: list[np.ndarray] | None = None,
-                     ncols: int | None = None, cell: float = 1.25, symmetric: bool = True):
-    """Images in a grid (PNG-friendly); with ``kernels``, each image sits under its kernel's numbers.
+                     ncols: int | None = None, cell: float = 1.25, decimals: int = 2):
+    """Images in a grid (PNG-friendly); with ``kernels``, each image sits under its kernel's numbers, printed
+    with ``decimals`` places (whole-number kernels as whole numbers).
 
-    Signed images use a diverging grey scale centred on zero (white = 0, dark = positive,
-    hatched-looking light red avoided: sign is also given by the colour bar labels).
+    Colours follow :func:`image_scale`: non-negative images dark on white, signed ones on a diverging scale;
+    :func:`scale_words` gives a caption the words for the scales really used.
     """
     n = len(images)
     ncols = ncols or n
@@ -82,22 +104,20 @@ def image_row_figure(images: list[np.ndarray], titles: list[str], kernels: list[
     for i, (img, title) in enumerate(zip(images, titles)):
         b, c = divmod(i, ncols)
         if kernels is not None:
-            draw_grid(axes[b * 2, c], np.round(kernels[i], 2), fontsize=6 if np.abs(kernels[i] % 1).max() else 8)
+            whole = not np.abs(kernels[i] % 1).max()
+            draw_numbers(axes[b * 2, c], kernels[i], 0 if whole else decimals, fontsize=8 if whole else 6)
             ax = axes[b * 2 + 1, c]
         else:
             ax = axes[b, c]
-        lim = float(np.abs(img).max()) or 1.0
-        if symmetric and img.min() < 0:
-            ax.imshow(img, cmap="PuOr_r", vmin=-lim, vmax=lim)
-        else:
-            ax.imshow(img, cmap="gray_r", vmin=0, vmax=lim)
+        cmap, lo, hi = image_scale(img)
+        ax.imshow(img, cmap=cmap, vmin=lo, vmax=hi)
         ax.set_title(title, fontsize=8, color=INK)
     fig.tight_layout()
     return fig
 
 
 def feature_map_figure(maps: np.ndarray, title: str, ncols: int = 8, cell: float = 0.95):
-    """All channels of one layer's output (H, W, C) as small images, each on its own scale."""
+    """All channels of one layer's output (H, W, C) as small images, each on its own scale (:func:`image_scale`)."""
     h, w, c = maps.shape
     nrows = -(-c // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(cell * ncols, cell * nrows + 0.45), squeeze=False)
@@ -107,17 +127,57 @@ def feature_map_figure(maps: np.ndarray, title: str, ncols: int = 8, cell: float
         if k >= c:
             ax.axis("off")
             continue
-        m = maps[:, :, k]
-        lo, hi = float(m.min()), float(m.max())
-        if lo < 0:  # signed (the classifier's logits): diverging scale centred on zero
-            lim = max(-lo, hi) or 1.0
-            ax.imshow(m, cmap="PuOr_r", vmin=-lim, vmax=lim)
-        else:
-            ax.imshow(m, cmap="magma", vmin=0, vmax=hi or 1.0)
+        cmap, lo, hi = image_scale(maps[:, :, k])  # signed maps (the classifier's) on a diverging scale
+        ax.imshow(maps[:, :, k], cmap=cmap, vmin=lo, vmax=hi)
         ax.set_title(f"{k}", fontsize=7, color=INK, pad=2)
         for spine in ax.spines.values():
             spine.set_edgecolor(MUTED)
             spine.set_linewidth(0.5)
     fig.suptitle(title, fontsize=9, color=INK)
     fig.tight_layout(pad=0.3)
+    return fig
+
+
+# Colour maps used for images on the Convolution, Filters and Feature-maps pages, and the words a caption
+# uses for each. One convention throughout: non-negative images (digits, maps after ReLU) are dark on white.
+SCALE_WORDS = {
+    "gray_r": "white is 0 and darker is larger",
+    "PuOr_r": "purple is negative, white zero, orange positive",
+}
+
+
+def image_scale(img: np.ndarray) -> tuple[str, float, float]:
+    """The colour map and limits for one image: dark-on-white for non-negative, diverging for signed."""
+    lim = float(np.abs(img).max()) or 1.0
+    if float(img.min()) < 0:
+        return "PuOr_r", -lim, lim
+    return "gray_r", 0.0, lim
+
+
+def scale_words(fig) -> str:
+    """Caption words for the colour maps a drawn figure really uses (read from its images)."""
+    used = sorted({im.get_cmap().name for ax in fig.axes for im in ax.images})
+    unknown = [name for name in used if name not in SCALE_WORDS]
+    if unknown:
+        raise ValueError(f"no caption words for colour map(s) {unknown}; add them to SCALE_WORDS in "
+                         "cnn_glossary/figures/conv.py")
+    return "; ".join(SCALE_WORDS[name] for name in used)
+
+
+def shift_figure(digit: np.ndarray, moved: np.ndarray, map_a: np.ndarray, map_b: np.ndarray,
+                 moves: str, f: int, cell: float = 1.9):
+    """Digit and one map, then the shifted digit and the same map: a grid every 7 pixels shows the move."""
+    fig, axes = plt.subplots(2, 2, figsize=(2 * cell + 0.4, 2 * cell + 0.6))
+    panels = [(digit, "digit"), (map_a, f"map of filter {f}"),
+              (moved, f"moved {moves}"), (map_b, f"map of filter {f}")]
+    for ax, (img, title) in zip(axes.flat, panels):
+        cmap, lo, hi = image_scale(img)
+        ax.imshow(img, cmap=cmap, vmin=lo, vmax=hi)
+        for t in range(0, img.shape[0] + 1, 7):
+            ax.axhline(t - 0.5, color=MUTED, lw=0.4)
+            ax.axvline(t - 0.5, color=MUTED, lw=0.4)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=8, color=INK)
+    fig.tight_layout()
     return fig

@@ -98,13 +98,16 @@ def pointwise_figure(x: np.ndarray, w: np.ndarray, y: np.ndarray, pixel: tuple[i
         ax.yaxis.set_label_position("right")
         ax.set_ylabel(f"out {j}", fontsize=8, rotation=0, labelpad=16)
     ax = fig.add_subplot(gs[:, 1])
-    ax.imshow(w.T, cmap="PuOr", vmin=-np.abs(w).max(), vmax=np.abs(w).max())
+    ax.imshow(w, cmap="PuOr_r", vmin=-np.abs(w).max(), vmax=np.abs(w).max())  # rows: inputs, columns: outputs
     for i in range(cin):
         for j in range(cout):
-            ax.text(i, j, f"{w[i, j]:.1f}", ha="center", va="center", fontsize=8)
-    ax.set_xticks(range(cin), [f"in {i}" for i in range(cin)], fontsize=8)
-    ax.set_yticks(range(cout), [f"out {j}" for j in range(cout)], fontsize=8)
-    ax.set_title(f"1x1 kernel = {cin}x{cout} weight matrix\nshared by every pixel", fontsize=9)
+            text = f"{w[i, j]:.1f}"
+            ax.text(j, i, text[1:] if text in ("-0.0",) else text, ha="center", va="center", fontsize=8)
+    ax.set_yticks(range(cin), [f"in {i}" for i in range(cin)], fontsize=8)
+    ax.set_xticks(range(cout), [f"out {j}" for j in range(cout)], fontsize=8)
+    rows, cols = w.shape
+    ax.set_title(f"1x1 kernel = {rows}x{cols} weight matrix\n({rows} rows: input channels, {cols} columns: "
+                 "output channels)", fontsize=9)
     fig.tight_layout()
     return fig
 

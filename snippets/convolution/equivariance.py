@@ -1,0 +1,45 @@
+"""Translation equivariance: shift a real digit, and the trained first layer's maps shift by the same amount."""
+
+import numpy as np
+
+from cnn_glossary import publish
+from cnn_glossary.featuremaps import first_layer_maps, inner_region, shift_image
+from cnn_glossary.figures.conv import scale_words, shift_figure
+from cnn_glossary.kernels import DIGIT_INDEX, test_digit
+from cnn_glossary.mnist import results
+
+model = results.for_page().load_model()
+# --8<-- [start:lesson]
+DOWN, RIGHT = 3, -3  # pixels: 3 down, 3 to the left
+digit = test_digit()  # a 28x28 MNIST test digit, values in [0, 1]
+moved = shift_image(digit, DOWN, RIGHT)  # the same digit, moved
+
+maps = first_layer_maps(model, digit)  # conv1 after batch norm and ReLU: (28, 28, 16)
+maps_moved = first_layer_maps(model, moved)
+
+# shift the first maps the same way, then compare away from the borders (1 pixel: a 3x3 kernel's reach)
+expected = shift_image(maps, DOWN, RIGHT)
+inner = inner_region(maps.shape, DOWN, RIGHT, margin=1)
+difference = np.abs(maps_moved[inner] - expected[inner]).max()
+unshifted_difference = np.abs(maps_moved[inner] - maps[inner]).max()
+# --8<-- [end:lesson]
+
+f = int(np.argmax(maps.std(axis=(0, 1))))  # the map that varies most, for the picture
+moves = f"{DOWN} pixels {'down' if DOWN >= 0 else 'up'} and {abs(RIGHT)} {'right' if RIGHT >= 0 else 'left'}"
+publish.value("digit_index", DIGIT_INDEX)
+publish.value("down", DOWN)
+publish.value("right", RIGHT)
+publish.value("moves", moves)
+publish.value("n_maps", maps.shape[-1])
+publish.value("max_difference", difference, fmt=".2g")
+publish.value("unshifted_difference", unshifted_difference, fmt=".2f")
+publish.value("maps_shape", list(maps.shape))
+fig = shift_figure(digit, moved, maps[:, :, f], maps_moved[:, :, f], moves, f)
+publish.figure(
+    "shift", fig,
+    format="png",
+    alt=f"Two rows. Top: the test digit and the map of first-layer filter {f}. Bottom: the digit moved {moves}, "
+    f"and the same filter's map, moved by the same amount.",
+    caption=f"Move the input {moves}, and the map of filter {f} (like all {maps.shape[-1]}) moves by "
+    f"exactly as much. Thin lines every 7 pixels help to see the move. Colours: {scale_words(fig)}.",
+)

@@ -1,0 +1,72 @@
+"""The Convolution page's worked example and its translation-equivariance claim, against SciPy and NumPy."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np
+import pytest
+from scipy.signal import correlate2d
+
+from cnn_glossary import publish
+from cnn_glossary.featuremaps import inner_region, shift_image
+from cnn_glossary.kernels import DIGIT_INDEX
+from cnn_glossary.mnist import results
+from cnn_glossary.mnist.data import load_mnist
+
+from .conftest import ROOT
+
+SNIPPETS = ROOT / "snippets" / "convolution"
+
+
+@pytest.mark.checks("convolution/worked")
+def test_worked_example_every_product():
+    c = publish.collect(SNIPPETS / "worked.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    x, kernel, bias = np.array(v["input"]), np.array(v["kernel"]), v["bias"]
+    assert x.shape == (3, 3) and kernel.shape == (2, 2)
+    expected = correlate2d(x, kernel, mode="valid") + bias
+    assert np.allclose(v["layer_output"], expected) and np.allclose(v["loop_output"], expected)
+    for cell, products, total, b, out in c.tables["products"]["rows"]:
+        r, q = (int(t) for t in cell.strip("[]").split(","))
+        # the written-out products, evaluated as arithmetic, give the window's dot product
+        terms = [t.replace("(", "").replace(")", "").split("·") for t in products.split(" + ")]
+        assert [float(a) for a, _ in terms] == x[r:r + 2, q:q + 2].ravel().tolist()
+        assert [float(w) for _, w in terms] == kernel.ravel().tolist()
+        assert float(total) == sum(float(a) * float(w) for a, w in terms)
+        assert float(b) == bias and out == expected[r, q]
+
+
+def _first_layer_numpy(model, image):
+    """conv1 ("same", no bias) by SciPy, then batch norm and ReLU in NumPy."""
+    conv = model.get_layer("conv1")
+    w = conv.get_weights()[0].astype("float64")
+    gamma, beta, mean, var = (a.astype("float64") for a in model.get_layer("conv1_bn").get_weights())
+    eps = model.get_layer("conv1_bn").epsilon
+    z = np.stack([correlate2d(np.pad(image, 1), w[:, :, 0, f], mode="valid") for f in range(w.shape[-1])], -1)
+    return np.maximum(gamma * (z - mean) / np.sqrt(var + eps) + beta, 0.0)
+
+
+@pytest.mark.checks("convolution/equivariance")
+def test_shifted_digit_shifts_the_maps():
+    c = publish.collect(SNIPPETS / "equivariance.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    down, right = v["down"], v["right"]
+    assert 1 <= abs(down) <= 5 and 1 <= abs(right) <= 5  # "a few pixels"
+    model = results.load_result().load_model()
+    digit = load_mnist().x_test[DIGIT_INDEX].astype("float64") / 255.0
+    # the shift by np.roll, with the wrapped-around rows checked to be empty ink
+    moved = np.roll(digit, (down, right), axis=(0, 1))
+    assert np.array_equal(moved, shift_image(digit, down, right)), "the shift must not cut or wrap any ink"
+    maps, maps_moved = _first_layer_numpy(model, digit), _first_layer_numpy(model, moved)
+    rolled = np.roll(maps, (down, right), axis=(0, 1))
+    rows, cols = inner_region(maps.shape, down, right, margin=1)
+    assert (rows.stop - rows.start) >= 20 and (cols.stop - cols.start) >= 20  # most of the map is compared
+    diff = np.abs(maps_moved[rows, cols] - rolled[rows, cols]).max()
+    assert diff < 1e-6 and v["max_difference"] < 1e-4  # equal, up to float32 rounding in Keras
+    assert v["unshifted_difference"] == pytest.approx(np.abs(maps_moved[rows, cols] - maps[rows, cols]).max(),
+                                                      abs=1e-3)
+    assert v["unshifted_difference"] > 1.0  # the maps really move: unshifted, they differ
+    assert tuple(v["maps_shape"]) == maps.shape
