@@ -63,6 +63,7 @@ def test_autodiff_derivatives_match_closed_forms(name):
     np.testing.assert_allclose(dy, df(X), atol=1e-5)
 
 
+@pytest.mark.checks("activation/worked")
 def test_worked_numbers_against_scipy_and_closed_forms():
     c = publish.collect(SNIPPETS / "worked.py")
     v = {k: d["value"] for k, d in c.values.items()}
@@ -117,6 +118,7 @@ def test_compose_dense_and_conv_by_numpy_loops():
     np.testing.assert_allclose(conv_valid(x, k, kb), conv_valid(conv_valid(x, k1, c1), k2, c2), atol=1e-10)
 
 
+@pytest.mark.checks("activation/collapse")
 def test_collapse_snippet():
     c = publish.collect(SNIPPETS / "collapse.py")
     v = {k: d["value"] for k, d in c.values.items()}
@@ -128,6 +130,7 @@ def test_collapse_snippet():
     assert v["conv_params_one"] == 5 * 5 * 3 * 2 + 2
 
 
+@pytest.mark.checks("activation/dead_units")
 def test_never_firing_counts_against_numpy():
     """The snippet's table, checked on the frozen model against a plain per-layer count."""
     import keras

@@ -78,6 +78,7 @@ def test_tensorflow_matches_numpy_loop_and_scipy(config):
 
 
 @pytest.mark.parametrize("seed", range(len(CONV_TABLE)))
+@pytest.mark.checks("convolution/animations")
 def test_published_frames_numbers(animations, seed):
     config = CONV_TABLE[seed]
     x = np.array(animations.values[f"{config.name}_input"]["value"])
@@ -89,6 +90,7 @@ def test_published_frames_numbers(animations, seed):
     assert animations.figures[config.name].data == f"frames={out.size}".encode()
 
 
+@pytest.mark.checks("convolution/multichannel")
 def test_multichannel_against_loop():
     c = publish.collect(SNIPPETS / "multichannel.py")
     v = {k: np.array(d["value"]) for k, d in c.values.items()}
@@ -116,6 +118,7 @@ def test_multichannel_against_loop():
     assert v["parameters"] == 3 * 3 * 2 * 3 + 3
 
 
+@pytest.mark.checks("convolution/flip")
 def test_flip_against_scipy():
     c = publish.collect(SNIPPETS / "flip.py")
     v = {k: np.array(d["value"]) for k, d in c.values.items()}

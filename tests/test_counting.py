@@ -59,6 +59,7 @@ def test_inception_block_counts_match_keras(branches):
     assert block_output_channels(branches, 192) == model.output.shape[-1]
 
 
+@pytest.mark.checks("conv_1x1/bottleneck")
 def test_bottleneck_snippet_numbers_match_keras():
     c = publish.collect(ROOT / "snippets" / "conv_1x1" / "bottleneck.py")
     rows = {r[0]: r for r in c.tables["five_by_five"]["rows"]}
@@ -80,6 +81,7 @@ def test_bottleneck_snippet_numbers_match_keras():
     assert res["1x1 down, 3x3, 1x1 up"][1:] == [bottleneck.count_params(), keras_mult_adds(bottleneck)]
 
 
+@pytest.mark.checks("conv_1x1/pointwise")
 def test_pointwise_snippet_conv_equals_per_pixel_dense():
     c = publish.collect(ROOT / "snippets" / "conv_1x1" / "pointwise.py")
     assert c.values["max_abs_difference"]["value"] < 1e-5

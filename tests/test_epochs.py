@@ -44,6 +44,7 @@ def test_steps_per_epoch_matches_tf_data():
         assert steps_per_epoch(n, b, drop_remainder=True) == int(tf.data.Dataset.range(n).batch(b, True).cardinality())
 
 
+@pytest.mark.checks("epochs/steps")
 def test_steps_snippet_against_the_data_and_a_loop():
     from cnn_glossary.mnist.data import load_mnist
     from cnn_glossary.mnist.train import split
@@ -68,6 +69,7 @@ def test_steps_snippet_against_the_data_and_a_loop():
     assert c.values["our_best_val_epoch"]["value"] == 1 + min(range(len(val)), key=val.__getitem__)
 
 
+@pytest.mark.checks("epochs/defaults")
 def test_defaults_snippet_matches_a_real_callback():
     import keras
 
@@ -110,6 +112,7 @@ def keras_stop(val_loss, patience):
     return None
 
 
+@pytest.mark.checks("epochs/early_stopping")
 def test_early_stopping_runs_stop_where_the_curve_says(early):
     full = early.tables["runs"]["rows"][0]
     assert full[1] == early.values["epochs"]["value"]
@@ -130,6 +133,7 @@ def test_early_stopping_runs_stop_where_the_curve_says(early):
     assert early.figures["curves"].format == "svg" and b"epoch" in early.figures["curves"].data
 
 
+@pytest.mark.checks("epochs/early_stopping")
 def test_early_stopping_against_the_full_history(early):
     """Stop epochs and end weights of the callback runs, checked against the full run's history and a loop."""
     val = early.values["val_loss_history"]["value"]

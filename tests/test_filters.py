@@ -36,6 +36,7 @@ def model():
     return results.load_result().load_model()
 
 
+@pytest.mark.checks("filters/hand_designed")
 def test_hand_filters_against_scipy(digit):
     c = publish.collect(SNIPPETS / "hand_designed.py")
     v = values(c)
@@ -51,6 +52,7 @@ def test_hand_filters_against_scipy(digit):
     assert c.figures["hand_filters"].format == "png"
 
 
+@pytest.mark.checks("filters/learned")
 def test_learned_filters(model, digit):
     c = publish.collect(SNIPPETS / "learned.py")
     v = values(c)
@@ -74,6 +76,7 @@ def test_learned_filters(model, digit):
         assert total == pytest.approx(w.sum(), abs=1e-6)
 
 
+@pytest.mark.checks("filters/sharing")
 def test_parameter_sharing_against_keras(model):
     c = publish.collect(SNIPPETS / "sharing.py")
     rows = c.tables["sharing"]["rows"]
@@ -105,6 +108,7 @@ def least_squares_kernel(x, y):
     return solution[:9].reshape(3, 3), solution[9]
 
 
+@pytest.mark.checks("filters/learn_sobel")
 def test_learned_sobel_against_least_squares():
     c = publish.collect(SNIPPETS / "learn_sobel.py")
     v = values(c)

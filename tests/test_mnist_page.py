@@ -40,6 +40,7 @@ def test_committed_result_is_fresh(frozen):
     assert not frozen.stale, frozen.stale_message
 
 
+@pytest.mark.checks("mnist/score")
 def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
     y, probs = predictions
     published = score.values
@@ -51,6 +52,7 @@ def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
     assert published["parameters"]["value"] == frozen.load_model().count_params()
 
 
+@pytest.mark.checks("mnist/score")
 def test_layer_table_shapes_follow_the_formula(score):
     table = score.tables["layers"]
     size = 28
@@ -65,6 +67,7 @@ def test_layer_table_shapes_follow_the_formula(score):
             assert shape.startswith(f"({size}, {size},"), (name, shape, size)
 
 
+@pytest.mark.checks("mnist/confusion")
 def test_confusion_matrix_matches_predictions(predictions):
     y, probs = predictions
     expected = np.zeros((10, 10), dtype=int)
@@ -76,6 +79,7 @@ def test_confusion_matrix_matches_predictions(predictions):
     assert off[values["worst_true"]["value"], values["worst_predicted"]["value"]] == off.max()
 
 
+@pytest.mark.checks("mnist/mistakes", "mnist/curves")
 def test_gallery_and_curves(frozen):
     gallery = publish.collect(SNIPPETS / "mistakes.py")
     assert gallery.values["shown"]["value"] == min(24, len(frozen.data["misclassified"]["index"]))
@@ -85,6 +89,7 @@ def test_gallery_and_curves(frozen):
     assert len(frozen.data["history"]["loss"]) == frozen.data["epochs"]
 
 
+@pytest.mark.checks("mnist/score")
 def test_keras_example_parameter_count(score):
     values = score.values
     # The Keras example's own documentation states its total: 34,826 parameters.

@@ -175,6 +175,7 @@ def test_resnet50_selected_layers():
                                 "conv3_block1_1_conv", "conv3_block1_out"]) == 6
 
 
+@pytest.mark.checks("receptive_field/architectures")
 def test_architecture_table_snippet_matches_calculator_and_closed_form():
     c = publish.collect(ROOT / "snippets" / "receptive_field" / "architectures.py")
     rows = {r[0]: r for r in c.tables["architectures"]["rows"]}
@@ -186,6 +187,7 @@ def test_architecture_table_snippet_matches_calculator_and_closed_form():
     assert all(r[3] == 32 for r in rows.values())
 
 
+@pytest.mark.checks("receptive_field/growth")
 def test_growth_snippet_matches_closed_form():
     c = publish.collect(ROOT / "snippets" / "receptive_field" / "growth.py")
     v = {k: c.values[k]["value"] for k in c.values}
@@ -197,6 +199,7 @@ def test_growth_snippet_matches_closed_form():
     assert "growth" in c.figures
 
 
+@pytest.mark.checks("receptive_field/mnist_layers")
 def test_mnist_table_snippet_matches_gradient_measurement():
     from cnn_glossary.mnist.train import build_model
 
@@ -222,6 +225,7 @@ def test_mnist_table_snippet_matches_gradient_measurement():
     assert c.values["final_size"]["value"] == int(c.tables["layers"]["rows"][-3][3])
 
 
+@pytest.mark.checks("receptive_field/effective")
 def test_effective_field_matches_finite_differences_and_stays_inside_the_theoretical_field():
     from cnn_glossary.mnist import results
     from cnn_glossary.mnist.data import load_mnist

@@ -11,7 +11,8 @@ Syntax, anywhere in a page outside code::
                                                          ``# --8<-- [start:lesson]`` and ``[end:lesson]``,
                                                          with the whole file one click further
 
-``{{ values_index }}`` renders the list of every value embedded on the site. Anything
+``{{ values_index }}`` renders the list of every value embedded on the site, ``{{ glossary_index }}``
+the A-Z list of the glossary file's terms. Anything
 else between ``{{`` and ``}}`` is an error, so a typo never reaches a reader.
 """
 
@@ -28,7 +29,7 @@ FORM = re.compile(
     r"^\s*(?P<kind>value|table|figure|snippet)\s+(?P<sid>[A-Za-z0-9_][\w/-]*)"
     r"(?::(?P<name>\w+))?\s*(?:\|\s*(?P<fmt>[^|]*?))?\s*$"
 )
-SPECIAL = {"values_index"}
+SPECIAL = {"values_index", "glossary_index"}
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
 INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"':]+)(?::[^"']*)?["']""")  # path, then :section or :lines
 
