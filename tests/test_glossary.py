@@ -247,7 +247,8 @@ def test_home_cards_and_values_page(built_site):
     for page in ("epochs.md", "activation.md", "mnist.md", "index.md"):
         assert page in values, page
     assert "snippets/epochs/early_stopping.py" in values
-    assert "tests/test_epochs.py" in values
+    assert "tests/test_epochs.py</code>: <code>test_early_stopping_runs_stop_where_the_curve_says" in values
+    assert "none declared" not in values  # every snippet on the page has a declared checking test
 
 
 @pytest.mark.parametrize("page", ["epochs.md", "activation.md", "index.md"])
