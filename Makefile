@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve build test reproduce benchmark clean
+.PHONY: install serve build test quick preview reproduce benchmark clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,13 @@ build: $(STAMP)  ## the strict build into site/
 
 test: $(STAMP)  ## every test: pure functions, tiny sites, the strict build, the browser
 	$(BIN)/python -m pytest
+
+quick: $(STAMP)  ## the tests that need neither a browser nor the full site build (not marked slow/browser)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+preview: $(STAMP)  ## run one snippet, print what it publishes, write its figures as PNG: make preview S=folder/name
+	@test -n "$(S)" || { echo "usage: make preview S=folder/name  (a snippet's path under snippets/ without .py)"; exit 2; }
+	$(BIN)/python -m cnn_glossary.site.preview $(S)
 
 reproduce: $(STAMP)  ## retrain from scratch and check the committed MNIST result
 	$(BIN)/cnn-glossary reproduce

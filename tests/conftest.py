@@ -72,6 +72,13 @@ class TinySite:
         return (self.root / "site" / name).read_text()
 
 
+def pytest_collection_modifyitems(config, items):
+    """A test that needs the real site built counts as slow (make quick leaves it out)."""
+    for item in items:
+        if "built_site" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 _COLLECTED: set[str] = set()  # snippet ids that publish.collect ran in this session
 
 
