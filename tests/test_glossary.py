@@ -339,3 +339,16 @@ def test_every_term_is_linked_from_a_page_and_each_link_resolves(built_site):
 
 def test_topics_come_from_the_glossary_file():
     assert TOPICS == GLOSSARY.topics
+
+
+def test_readme_map_covers_the_twenty_corrections_and_links_resolve(built_site):
+    body = article(html_of(built_site, "readme-map.md"))
+    rows = re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>(.*?)</tr>", body, re.S)
+    assert [int(n) for n, _ in rows] == list(range(1, 21)), "one row per item of the corrections checklist"
+    for n, row in rows:
+        hrefs = re.findall(r'<a href="([^"]+)"', row.split("<td")[-1])  # the "Where" column
+        assert hrefs, f"row {n}: no link to the page that corrects the claim"
+        for href in hrefs:
+            page, _, anchor = href.partition("#")
+            assert (built_site / page).is_file(), f"row {n}: {href}"
+            assert not anchor or anchor in _ids((built_site / page).read_text()), f"row {n}: {href}"
