@@ -73,9 +73,10 @@ class TinySite:
 
 
 def pytest_collection_modifyitems(config, items):
-    """A test that needs the real site built counts as slow (make quick leaves it out)."""
+    """A test that builds a site (the real one, ``built_site``, or a tiny one, ``site``) counts as slow:
+    make quick leaves it out."""
     for item in items:
-        if "built_site" in getattr(item, "fixturenames", ()):
+        if {"built_site", "site"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 

@@ -85,6 +85,7 @@ def test_alternating_least_squares_is_as_good_as_an_independent_solver():
     assert independent > 0.05 * np.linalg.norm(target)
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("conv_3x3/fit")
 def test_fit_snippet_curve():
     c = publish.collect(ROOT / "snippets" / "conv_3x3" / "fit.py")
