@@ -2,9 +2,11 @@
 
 - ``on_config``: set up the pipeline with paths resolved from the config file's folder,
   and point ``pymdownx.snippets`` there too.
-- ``on_files``: find every placeholder on every page, run the snippets that are stale,
-  and add their figures to the site.
-- ``on_page_markdown``: replace placeholders with values, tables, figures and includes.
+- ``on_files``: find every placeholder on every page, check that each snippet whose values or
+  tables reach a page is declared by a test (``@pytest.mark.checks``, read by :mod:`.checks`),
+  run the snippets that are stale, and add their figures to the site.
+- ``on_page_markdown``: replace placeholders with values, tables, figures and includes, link
+  glossary terms and append the abbreviations (both from the glossary file, :mod:`.glossary`).
 - ``on_serve``: watch the snippets and the package, so an edit re-runs what it affects.
 
 Everything else lives in plain package functions.
