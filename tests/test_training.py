@@ -74,6 +74,7 @@ def as_recipe(small_run, monkeypatch):
     return out
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_stale_when_the_code_changes(as_recipe, monkeypatch):
     assert not results.load_result(as_recipe).stale
     source = results.training_source().decode()
@@ -87,6 +88,7 @@ def test_stale_when_the_code_changes(as_recipe, monkeypatch):
         results.require_fresh(as_recipe)
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_prose_edits_keep_the_result_fresh(as_recipe, monkeypatch):
     source = results.training_source().decode()
     edited = (source.replace("# # Training a first CNN on MNIST", "# # Training a frist CNN on MNIST")
