@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve build test test-notebooks reproduce benchmark clean
+.PHONY: install serve build test test-notebooks quick preview reproduce benchmark clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ test: $(STAMP)  ## every test: pure functions, tiny sites, the strict build, the
 
 test-notebooks: $(STAMP)  ## run every page's generated notebook top to bottom (minutes; CI runs it)
 	$(BIN)/python -m pytest -m notebooks
+
+quick: $(STAMP)  ## the tests that need neither a browser nor the full site build (not marked slow/browser)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+preview: $(STAMP)  ## run one snippet, print what it publishes, write its figures as PNG: make preview S=folder/name
+	@test -n "$(S)" || { echo "usage: make preview S=folder/name  (a snippet's path under snippets/ without .py)"; exit 2; }
+	$(BIN)/python -m cnn_glossary.site.preview $(S)
 
 reproduce: $(STAMP)  ## retrain from scratch and check the committed MNIST result
 	$(BIN)/cnn-glossary reproduce

@@ -18,7 +18,8 @@ use_directory_urls: false
 nav:
   - Home: index.md
 plugins:
-  - cnn-glossary
+  - cnn-glossary:
+      require_checks: false  # tiny sites have no tests/ folder; test_registration turns it on
 markdown_extensions:
   - admonition
   - pymdownx.details
@@ -70,6 +71,46 @@ class TinySite:
 
     def html(self, name: str = "index.html") -> str:
         return (self.root / "site" / name).read_text()
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that builds a site (the real one, ``built_site``, or a tiny one, ``site``) counts as slow:
+    make quick leaves it out."""
+    for item in items:
+        if {"built_site", "site"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+_COLLECTED: set[str] = set()  # snippet ids that publish.collect ran in this session
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_collected_snippets():
+    from cnn_glossary.site import publish
+
+    real = publish.collect
+
+    def recording(path):
+        try:
+            _COLLECTED.add(Path(path).resolve().relative_to(ROOT / "snippets").with_suffix("").as_posix())
+        except ValueError:  # a tiny site's snippet
+            pass
+        return real(path)
+
+    publish.collect = recording
+    yield
+    publish.collect = real
+
+
+@pytest.fixture(autouse=True)
+def _declared_snippets_are_run(request):
+    """A test marked @pytest.mark.checks("folder/name") must really run that snippet (publish.collect)."""
+    yield
+    declared = [sid for mark in request.node.iter_markers("checks") for sid in mark.args]
+    missing = [sid for sid in declared if sid not in _COLLECTED]
+    if missing:
+        pytest.fail(f"{request.node.nodeid} declares @pytest.mark.checks({', '.join(map(repr, missing))}) but no "
+                    f"publish.collect(...) ran snippets/{missing[0]}.py: fix the id or run the snippet", pytrace=False)
 
 
 @pytest.fixture

@@ -132,6 +132,7 @@ def test_collapse_snippet():
     assert v["conv_params_one"] == 5 * 5 * 3 * 2 + 2
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("activation/dead_units")
 def test_never_firing_counts_against_numpy():
     """The snippet's table, checked on the frozen model against a plain per-layer count."""

@@ -39,6 +39,7 @@ def keras_output_size(input_size, kernel_size, padding, stride, dilation) -> int
     return int(x.shape[1])
 
 
+@pytest.mark.checks("convolution/output_size")
 def test_snippet_table_matches_keras():
     published = publish.collect(ROOT / "snippets" / "convolution" / "output_size.py")
     table = published.tables["sizes"]

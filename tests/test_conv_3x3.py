@@ -19,6 +19,7 @@ keras = pytest.importorskip("keras")
 L = keras.layers
 
 
+@pytest.mark.checks("conv_3x3/stacked")
 def test_stacked_snippet_fields_and_parameters():
     c = publish.collect(ROOT / "snippets" / "conv_3x3" / "stacked.py")
     v = {k: c.values[k]["value"] for k in c.values}
@@ -84,6 +85,8 @@ def test_alternating_least_squares_is_as_good_as_an_independent_solver():
     assert independent > 0.05 * np.linalg.norm(target)
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
+@pytest.mark.checks("conv_3x3/fit")
 def test_fit_snippet_curve():
     c = publish.collect(ROOT / "snippets" / "conv_3x3" / "fit.py")
     rows = c.tables["fit"]["rows"]
@@ -100,6 +103,7 @@ def test_fit_snippet_curve():
     assert "residual" in c.figures
 
 
+@pytest.mark.checks("conv_3x3/winograd")
 def test_winograd_snippet():
     c = publish.collect(ROOT / "snippets" / "conv_3x3" / "winograd.py")
     assert c.values["winograd_multiplications"]["value"] == (2 + 3 - 1) ** 2

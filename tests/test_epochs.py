@@ -157,6 +157,7 @@ def keras_stop(val_loss, patience):
     return None
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("epochs/early_stopping")
 def test_early_stopping_runs_stop_where_the_curve_says(early):
     full = early.tables["runs"]["rows"][0]
@@ -178,6 +179,7 @@ def test_early_stopping_runs_stop_where_the_curve_says(early):
     assert early.figures["curves"].format == "svg" and b"epoch" in early.figures["curves"].data
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("epochs/early_stopping")
 def test_early_stopping_against_the_full_history(early):
     """Stop epochs and end weights of the callback runs, checked against the full run's history and a loop."""

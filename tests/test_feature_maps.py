@@ -60,6 +60,7 @@ def numpy_forward(model, images: np.ndarray) -> dict[str, np.ndarray]:
     return maps
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("feature_maps/maps")
 def test_shapes_against_formula_and_keras(model):
     c = publish.collect(SNIPPETS / "maps.py")
@@ -92,6 +93,7 @@ def test_maps_against_numpy_forward(model):
         assert np.allclose(layer_maps, ref[name], atol=1e-3), name
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("feature_maps/zeros")
 def test_zero_fractions_against_numpy_forward(model):
     c = publish.collect(SNIPPETS / "zeros.py")

@@ -52,6 +52,7 @@ def test_hand_filters_against_scipy(digit):
     assert c.figures["hand_filters"].format == "png"
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("filters/learned")
 def test_learned_filters(model, digit):
     c = publish.collect(SNIPPETS / "learned.py")
@@ -119,6 +120,7 @@ def least_squares_kernel(x, y):
     return solution[:9].reshape(3, 3), solution[9]
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("filters/learn_sobel")
 def test_learned_sobel_against_least_squares():
     c = publish.collect(SNIPPETS / "learn_sobel.py")

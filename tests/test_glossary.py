@@ -1,5 +1,6 @@
-"""The glossary's connective tissue: the term autolinker (unit tests), and on the built site: abbreviation
-tooltips on every page, every topic in the search index, a "See also" section on every page, the values page."""
+"""The glossary's connective tissue: the glossary file and the term autolinker (unit tests), and on the built
+site: the A-Z page, every term defined, linked and resolving, abbreviation tooltips on every page, every topic
+in the search index, a "See also" section on every page, the values page."""
 
 from __future__ import annotations
 
@@ -10,14 +11,19 @@ import textwrap
 
 import pytest
 
-from cnn_glossary.site.glossary import TERMS, link_terms, protected_spans
+from cnn_glossary.site import glossary
+from cnn_glossary.site.glossary import GlossaryError, link_terms, protected_spans
 
 from .conftest import ROOT
 from .test_site import TOPICS, nav_pages
 
+GLOSSARY = glossary.load(ROOT / "docs" / "glossary.yml")
 
-def link(md: str, page: str = "epochs.md", **kw) -> str:
-    return link_terms(textwrap.dedent(md), page, **kw)
+
+def link(md: str, page: str = "epochs.md", titles: bool = False, **kw) -> str:
+    """The linker's output; without ``titles``, link titles (the definitions) are dropped for readability."""
+    out = link_terms(textwrap.dedent(md), page, GLOSSARY, **kw)
+    return out if titles else re.sub(r' "[^"]*"\)', ")", out)
 
 
 def test_first_occurrence_only_and_case_kept():
@@ -89,12 +95,52 @@ def test_raw_html_block_is_skipped_but_markdown_divs_are_prose():
     assert "an [epoch](epochs.md) inside a Markdown div" in out
 
 
-def test_an_earlier_link_to_the_page_is_enough():
+def test_an_earlier_link_to_a_topic_page_is_enough():
     out = link("See [the filters page](filters.md). A kernel slides. A kernel [page](filters.md) later.\n",
                page="index.md")
     assert out.count("](filters.md)") == 2
     out = link("A kernel slides; see [filters](filters.md).\n", page="index.md")
     assert "A [kernel](filters.md) slides" in out
+    # a non-topic term on the same page is still linked: its link carries its own definition
+    out = link("See [the filters page](filters.md). Each tensor.\n", page="index.md")
+    assert "Each [tensor](filters.md)." in out
+
+
+def test_the_link_title_is_the_definition():
+    out = link("A stride of two.\n", page="index.md", titles=True)
+    (stride,) = [t for t in GLOSSARY.terms if t.term == "Stride"]
+    assert out == f'A [stride](convolution.md "{stride.definition}") of two.\n'
+
+
+def test_missing_page_falls_back_then_stays_plain():
+    pool = next(t for t in GLOSSARY.terms if t.term == "Pooling")
+    assert pool.fallback and pool.page not in {"mnist.md", "index.md"}
+    fb_page, _, fb_anchor = pool.fallback.partition("#")
+    out = link("Max pooling halves it.\n", page="index.md", existing={"index.md", fb_page})
+    assert f"[Max pooling]({fb_page}{'#' + fb_anchor if fb_anchor else ''})" in out
+    assert "](" not in link("Max pooling halves it.\n", page="index.md", existing={"index.md"})
+    assert f"[Max pooling]({pool.page})" in link("Max pooling.\n", page="index.md",
+                                                 existing={"index.md", pool.page, fb_page})
+
+
+def test_glossary_file_is_checked():
+    good = {"term": "Stride", "definition": "How far the kernel moves.", "page": "convolution.md"}
+    assert glossary.parse({"terms": [good]}).terms[0].spellings == ("Stride",)
+    bad = [
+        ({"terms": [dict(good, definition="Two sentences. Here.")]}, "one sentence"),
+        ({"terms": [dict(good, definition='A "quoted" word.')]}, "double quote"),
+        ({"terms": [dict(good, page="convolution")]}, "Markdown page"),
+        ({"terms": [dict(good, colour="red")]}, "unknown keys"),
+        ({"terms": [{"term": "X", "page": "x.md"}]}, "'definition' is missing"),
+        ({"terms": [good, dict(good, term="stride")]}, "listed twice"),
+        ({"terms": [good, dict(good, term="Other", spellings=["other", "STRIDE", "stride"])]},
+         "'stride' already belongs to 'Stride'"),
+        ({"terms": [dict(good, abbr="ST")], "abbreviations": {"ST": "x"}}, "both"),
+        ({"words": []}, "'terms' list"),
+    ]
+    for data, message in bad:
+        with pytest.raises(GlossaryError, match=message):
+            glossary.parse(data, "docs/glossary.yml")
 
 
 def test_tables_are_prose():
@@ -124,11 +170,14 @@ def test_protected_spans_cover_fenced_code():
     assert any(a <= at < b for a, b in spans)
 
 
-def test_every_term_page_exists_and_is_in_the_nav():
+def test_every_term_has_a_definition_and_a_page_or_fallback_in_the_nav():
     pages = set(nav_pages())
-    for page in TERMS:
-        assert (ROOT / "docs" / page).is_file(), page
-        assert page in pages, page
+    assert len(GLOSSARY.terms) >= 40
+    for t in GLOSSARY.terms:
+        assert len(t.definition.split()) >= 6, f"{t.term}: the definition is too short to help"
+        target = t.target(pages)
+        assert target is not None, f"{t.term}: neither {t.page} nor its fallback {t.fallback} is in the nav"
+        assert (ROOT / "docs" / target[0]).is_file(), t.term
 
 
 # --- the built site ---------------------------------------------------------------------------------
@@ -147,8 +196,8 @@ def article(html: str) -> str:
 
 
 def test_abbreviations_render_on_every_page(built_site):
-    abbreviations = (ROOT / "docs" / "includes" / "abbreviations.md").read_text()
-    assert not (built_site / "includes").exists(), "docs/includes must not be published"
+    abbreviations = glossary.abbreviation_lines(GLOSSARY)
+    assert not (built_site / "glossary.yml").exists(), "the glossary's data file must not be published"
     defined = re.findall(r"^\*\[([^\]]+)\]:", abbreviations, re.M)
     assert {"CNN", "ReLU", "GELU", "ELU", "SiLU", "SGD", "MNIST", "GAP", "BN", "ERF"} <= set(defined)
     for page in md_pages():
@@ -198,7 +247,8 @@ def test_home_cards_and_values_page(built_site):
     for page in ("epochs.md", "activation.md", "mnist.md", "index.md"):
         assert page in values, page
     assert "snippets/epochs/early_stopping.py" in values
-    assert "tests/test_epochs.py" in values
+    assert "tests/test_epochs.py</code>: <code>test_early_stopping_runs_stop_where_the_curve_says" in values
+    assert "none declared" not in values  # every snippet on the page has a declared checking test
 
 
 @pytest.mark.parametrize("page", ["epochs.md", "activation.md", "index.md"])
@@ -211,6 +261,7 @@ def test_page_images_stay_small(built_site, page):
     assert total < 1_000_000, f"{page}: {total} bytes of images"
 
 
+@pytest.mark.checks("home/cards")
 def test_home_cards_snippet_draws_one_small_figure_per_topic():
     from cnn_glossary import publish
 
@@ -220,3 +271,84 @@ def test_home_cards_snippet_draws_one_small_figure_per_topic():
         assert fig.format == "svg" and fig.data.lstrip().startswith(b"<?xml"), name
         assert len(fig.data) < 30_000, (name, len(fig.data))
     assert sum(len(f.data) for f in c.figures.values()) < 150_000
+
+
+# --- the glossary on the built site -----------------------------------------------------------------
+
+
+def _ids(page_html: str) -> set[str]:
+    return set(re.findall(r'\sid="([^"]+)"', page_html))
+
+
+def _term_links(built_site) -> dict[str, set[str]]:
+    """Term -> the pages (other than the glossary page) that link it with its definition as the title."""
+    by_definition = {t.definition: t.term for t in GLOSSARY.terms}
+    out: dict[str, set[str]] = {}
+    for path in built_site.glob("*.html"):
+        if path.name == "glossary.html":
+            continue
+        for m in re.finditer(r'<a href="([^"]*)" title="([^"]+)"', path.read_text()):
+            term = by_definition.get(html.unescape(m.group(2)))
+            if term:
+                out.setdefault(term, set()).add(path.name)
+    return out
+
+
+def test_glossary_page_defines_every_term_and_each_link_resolves(built_site):
+    body = article(html_of(built_site, "glossary.md"))
+    entries = re.findall(r"<dt>(.*?)</dt>\s*<dd>\s*(?:<p>)?(.*?)(?:</p>)?\s*</dd>", body, re.S)
+    assert len(entries) == len(GLOSSARY.terms)
+    for t, (dt, dd) in zip(sorted(GLOSSARY.terms, key=lambda t: t.term.casefold()), entries):
+        assert html.unescape(re.sub(r"<[^>]+>", "", dt)).startswith(t.term), (t.term, dt)
+        assert html.unescape(re.sub(r"<[^>]+>", "", dd)).strip() == t.definition, t.term
+        href = re.search(r'<a href="([^"]+)"', dt)
+        assert href, f"{t.term}: not linked on the glossary page"
+        page, _, anchor = href.group(1).partition("#")
+        target = built_site / page
+        assert target.is_file(), f"{t.term}: {href.group(1)} does not exist in the built site"
+        assert not anchor or anchor in _ids(target.read_text()), f"{t.term}: no #{anchor} on {page}"
+        assert page.replace(".html", ".md") in (t.page, t.fallback.partition("#")[0] if t.fallback else None)
+    letters = [h for h in re.findall(r"<h2 id=[^>]*>(.*?)<", body) if h != "See also"]
+    assert letters == ["0–9", *sorted({t.term[0].upper() for t in GLOSSARY.terms if t.term[0].isalpha()})]
+
+
+def test_every_term_is_linked_from_a_page_and_each_link_resolves(built_site):
+    linked = _term_links(built_site)
+    site_pages = {p.name.replace(".html", ".md") for p in built_site.glob("*.html")}
+    unlinked = []
+    for t in GLOSSARY.terms:
+        if linked.get(t.term):
+            continue
+        page, anchor = t.target(site_pages)
+        # while a term's own page is missing, its fallback page may be the only one that mentions it
+        if page != t.page:
+            text = re.sub(r"<[^>]+>", " ", article(html_of(built_site, page)))
+            if any(re.search(rf"\b{re.escape(sp)}\b", text, re.I) for sp in t.spellings):
+                continue
+        unlinked.append(t.term)
+    assert not unlinked, f"terms no page links to (use them in prose, or drop them): {unlinked}"
+    definitions = {t.definition for t in GLOSSARY.terms}
+    for path in built_site.glob("*.html"):
+        for m in re.finditer(r'<a href="([^"]*)" title="([^"]+)"', path.read_text()):
+            if html.unescape(m.group(2)) not in definitions:
+                continue  # the theme's own links
+            page, _, anchor = m.group(1).partition("#")
+            assert page.endswith(".html") and (built_site / page).is_file(), (path.name, m.group(1))
+            assert not anchor or anchor in _ids((built_site / page).read_text()), (path.name, m.group(1))
+
+
+def test_topics_come_from_the_glossary_file():
+    assert TOPICS == GLOSSARY.topics
+
+
+def test_readme_map_covers_the_twenty_corrections_and_links_resolve(built_site):
+    body = article(html_of(built_site, "readme-map.md"))
+    rows = re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>(.*?)</tr>", body, re.S)
+    assert [int(n) for n, _ in rows] == list(range(1, 21)), "one row per item of the corrections checklist"
+    for n, row in rows:
+        hrefs = re.findall(r'<a href="([^"]+)"', row.split("<td")[-1])  # the "Where" column
+        assert hrefs, f"row {n}: no link to the page that corrects the claim"
+        for href in hrefs:
+            page, _, anchor = href.partition("#")
+            assert (built_site / page).is_file(), f"row {n}: {href}"
+            assert not anchor or anchor in _ids((built_site / page).read_text()), f"row {n}: {href}"

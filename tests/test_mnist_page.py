@@ -41,6 +41,7 @@ def test_committed_result_is_fresh(frozen):
     assert not frozen.stale, frozen.stale_message
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/score")
 def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
     y, probs = predictions
@@ -53,6 +54,7 @@ def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
     assert published["parameters"]["value"] == frozen.load_model().count_params()
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/score")
 def test_layer_table_shapes_follow_the_formula(score):
     table = score.tables["layers"]
@@ -68,6 +70,7 @@ def test_layer_table_shapes_follow_the_formula(score):
             assert shape.startswith(f"({size}, {size},"), (name, shape, size)
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/confusion")
 def test_confusion_matrix_matches_predictions(predictions):
     y, probs = predictions
@@ -80,6 +83,7 @@ def test_confusion_matrix_matches_predictions(predictions):
     assert off[values["worst_true"]["value"], values["worst_predicted"]["value"]] == off.max()
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/mistakes", "mnist/curves")
 def test_gallery_and_curves(frozen):
     gallery = publish.collect(SNIPPETS / "mistakes.py")
@@ -90,6 +94,7 @@ def test_gallery_and_curves(frozen):
     assert len(frozen.data["history"]["loss"]) == frozen.data["epochs"]
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/score")
 def test_keras_example_parameter_count(score):
     values = score.values

@@ -162,11 +162,13 @@ def test_different_strides_at_a_merge_are_flagged():
     check_layers(model, ["sum"], units=[(0, 0)])  # unit 0: the union is exact
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_vgg16_selected_layers():
     model = keras.applications.VGG16(weights=None, include_top=False, input_shape=(64, 64, 3))
     assert check_layers(model, ["block1_conv2", "block2_pool", "block3_conv3", "block4_conv1"]) == 4
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_resnet50_selected_layers():
     model = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(64, 64, 3))
     report = rf.by_name(rf.receptive_fields(model))
@@ -175,6 +177,8 @@ def test_resnet50_selected_layers():
                                 "conv3_block1_1_conv", "conv3_block1_out"]) == 6
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
+@pytest.mark.checks("receptive_field/architectures")
 def test_architecture_table_snippet_matches_calculator_and_closed_form():
     c = publish.collect(ROOT / "snippets" / "receptive_field" / "architectures.py")
     rows = {r[0]: r for r in c.tables["architectures"]["rows"]}
@@ -186,6 +190,7 @@ def test_architecture_table_snippet_matches_calculator_and_closed_form():
     assert all(r[3] == 32 for r in rows.values())
 
 
+@pytest.mark.checks("receptive_field/growth")
 def test_growth_snippet_matches_closed_form():
     c = publish.collect(ROOT / "snippets" / "receptive_field" / "growth.py")
     v = {k: c.values[k]["value"] for k in c.values}
@@ -197,6 +202,7 @@ def test_growth_snippet_matches_closed_form():
     assert "growth" in c.figures
 
 
+@pytest.mark.checks("receptive_field/mnist_layers")
 def test_mnist_table_snippet_matches_gradient_measurement():
     from cnn_glossary.mnist.train import build_model
 
@@ -222,6 +228,8 @@ def test_mnist_table_snippet_matches_gradient_measurement():
     assert c.values["final_size"]["value"] == int(c.tables["layers"]["rows"][-3][3])
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
+@pytest.mark.checks("receptive_field/effective")
 def test_effective_field_matches_finite_differences_and_stays_inside_the_theoretical_field():
     from cnn_glossary.mnist import results
     from cnn_glossary.mnist.data import load_mnist

@@ -19,6 +19,7 @@ def small_run(tmp_path_factory) -> tuple[dict, Path]:
     return result, out
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_every_field_is_written(small_run):
     result, out = small_run
     data = json.loads((out / "result.json").read_text())
@@ -30,12 +31,14 @@ def test_every_field_is_written(small_run):
     assert data["config"] == {"seed": 3, "epochs": 2, "subset": 3000}
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_loss_goes_down_and_the_model_learns(small_run):
     result, _ = small_run
     assert result["history"]["loss"][1] < result["history"]["loss"][0]
     assert result["test_accuracy"] > 0.5  # chance is 0.1
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_shapes_and_counts_are_consistent(small_run):
     result, out = small_run
     model = results.load_result(out).load_model()
@@ -55,6 +58,7 @@ def test_model_budget():
     assert train.build_model(keras).count_params() <= 20_000
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_a_result_that_is_not_the_full_recipe_is_stale(small_run):
     _, out = small_run  # trained on a subset for 2 epochs with seed 3
     frozen = results.load_result(out)
@@ -70,6 +74,7 @@ def as_recipe(small_run, monkeypatch):
     return out
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_stale_when_the_code_changes(as_recipe, monkeypatch):
     assert not results.load_result(as_recipe).stale
     source = results.training_source().decode()
@@ -83,6 +88,7 @@ def test_stale_when_the_code_changes(as_recipe, monkeypatch):
         results.require_fresh(as_recipe)
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_prose_edits_keep_the_result_fresh(as_recipe, monkeypatch):
     source = results.training_source().decode()
     edited = (source.replace("# # Training a first CNN on MNIST", "# # Training a frist CNN on MNIST")
@@ -112,6 +118,7 @@ def test_train_with_other_settings_writes_where_out_says(monkeypatch, tmp_path):
     assert ran == [(train.SEED, 1, 2000, tmp_path)]
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_reproduce_rejects_a_result_that_is_not_the_full_recipe(small_run, capsys, monkeypatch):
     _, out = small_run
     monkeypatch.setattr(cli, "run_training", lambda *a, **k: pytest.fail("must not train"))
@@ -119,6 +126,7 @@ def test_reproduce_rejects_a_result_that_is_not_the_full_recipe(small_run, capsy
     assert "not the full recipe" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_interrupted_write_leaves_previous_result_intact(small_run, tmp_path):
     _, out = small_run
     folder = tmp_path / "copy"
@@ -138,6 +146,7 @@ def test_interrupted_write_leaves_previous_result_intact(small_run, tmp_path):
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
 
 
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_strict_build_fails_on_a_stale_result(small_run, site):
     _, out = small_run
     stale = site.root / "frozen"

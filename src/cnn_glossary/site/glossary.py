@@ -1,11 +1,15 @@
-"""The glossary's connective tissue: link each glossary term to its page.
+"""The glossary: one data file of terms, and the term autolinker it drives.
 
-:data:`TERMS` is the one table of terms and the page that defines them. :func:`link_terms`
-turns the FIRST occurrence of each page's terms on another page into a Markdown link, in
-prose only (and only if no earlier link on the page goes there): headings, code (fenced and
-inline), math, existing links and images, HTML
-(tags, raw HTML blocks, ``<a>`` elements), admonition and tab titles, attribute lists and
-placeholders are left alone, and a term is never linked on its own page. Tables count as
+:func:`load` reads the glossary file (``docs/glossary.yml``): each term's one-sentence definition, the
+page (and anchor) that explains it, a fallback while that page is not part of the site yet, the
+spellings that become links, its abbreviations, and whether it is a topic page. The same file gives
+the A-Z page (:func:`render_index`) and the abbreviation tooltips (:func:`abbreviation_lines`).
+
+:func:`link_terms` turns the FIRST prose occurrence of each term on a page into a Markdown link whose
+title is the term's definition (Material shows it as a tooltip); a topic's term is not linked again
+after the page has linked to that topic page by hand. Headings, code (fenced and inline), math, existing links and images,
+HTML (tags, raw HTML blocks, ``<a>`` elements), admonition and tab titles, attribute lists and
+placeholders are left alone, and a term is never linked on the page that explains it. Tables count as
 prose. The MkDocs plugin calls it in ``on_page_markdown`` after placeholder substitution.
 """
 
@@ -13,23 +17,151 @@ from __future__ import annotations
 
 import posixpath
 import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
 
 from cnn_glossary.site.placeholders import _code_mask
 
-# page -> its terms (singular and plural spelled out; matching ignores case, except for
-# upper-case abbreviations, and allows any run of whitespace between words)
-TERMS: dict[str, list[str]] = {
-    "conv-1x1.md": ["1x1 convolutions", "1x1 convolution", "1×1 convolutions", "1×1 convolution"],
-    "conv-3x3.md": ["3x3 convolutions", "3x3 convolution", "3×3 convolutions", "3×3 convolution"],
-    "feature-maps.md": ["feature maps", "feature map"],
-    "receptive-field.md": ["effective receptive fields", "effective receptive field", "receptive fields",
-                           "receptive field"],
-    "activation.md": ["activation functions", "activation function"],
-    "epochs.md": ["epochs", "epoch", "early stopping"],
-    "filters.md": ["kernels", "kernel", "filters", "filter"],
-    "convolution.md": ["convolutions", "convolution"],
-    "mnist.md": ["MNIST"],
-}
+KEYS = {"term", "definition", "page", "fallback", "spellings", "abbr", "topic"}
+
+
+class GlossaryError(ValueError):
+    """The glossary file is malformed; the message names the file, the term and the fix."""
+
+
+@dataclass(frozen=True)
+class Term:
+    term: str
+    definition: str
+    page: str  # docs-relative page, e.g. "filters.md"
+    anchor: str  # "" or the heading id on that page
+    fallback: str | None  # "page.md" or "page.md#anchor", used while ``page`` is not part of the site
+    spellings: tuple[str, ...]
+    abbr: tuple[str, ...] = ()
+    topic: bool = False
+
+    def target(self, existing: set[str] | None = None) -> tuple[str, str] | None:
+        """``(page, anchor)`` to link to: the term's page if it is part of the site, else its fallback."""
+        if existing is None or self.page in existing:
+            return self.page, self.anchor
+        if self.fallback:
+            page, _, anchor = self.fallback.partition("#")
+            if page in existing:
+                return page, anchor
+        return None
+
+
+@dataclass(frozen=True)
+class Glossary:
+    terms: tuple[Term, ...]
+    abbreviations: dict[str, str]  # abbreviations that are not terms: ABBR -> expansion
+    path: str = "glossary.yml"
+
+    @property
+    def topics(self) -> list[str]:
+        """The topic pages, in the order of the file."""
+        return [t.page for t in self.terms if t.topic]
+
+
+def _fail(path, i, term, message: str):
+    name = f" (term {i + 1}: {term!r})" if term is not None else ""
+    raise GlossaryError(f"{path}{name}: {message}")
+
+
+def parse(data, path: str = "glossary.yml") -> Glossary:
+    """Check and read the glossary file's parsed YAML."""
+    if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
+        raise GlossaryError(f"{path}: expected a mapping with a 'terms' list (and optionally 'abbreviations')")
+    extra = set(data) - {"terms", "abbreviations"}
+    if extra:
+        raise GlossaryError(f"{path}: unknown top-level keys {sorted(extra)}; only 'terms' and 'abbreviations'")
+    terms, owner = [], {}
+    for i, entry in enumerate(data["terms"]):
+        name = entry.get("term") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict):
+            _fail(path, i, None, "each term is a mapping with term, definition, page, spellings")
+        unknown = set(entry) - KEYS
+        if unknown:
+            _fail(path, i, name, f"unknown keys {sorted(unknown)}; allowed: {sorted(KEYS)}")
+        for key in ("term", "definition", "page"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                _fail(path, i, name, f"'{key}' is missing or empty")
+        if any(t.term.casefold() == entry["term"].strip().casefold() for t in terms):
+            _fail(path, i, name, "this term is listed twice")
+        definition = " ".join(entry["definition"].split())
+        if not definition.endswith(".") or re.search(r"[.!?]\s+[A-Z]", definition[:-1]):
+            _fail(path, i, name, "the definition must be one sentence ending with a full stop")
+        if '"' in definition:
+            _fail(path, i, name, "the definition may not contain a double quote (it becomes a link title)")
+        page, _, anchor = entry["page"].partition("#")
+        if not page.endswith(".md"):
+            _fail(path, i, name, f"'page' must name a Markdown page like 'filters.md', got {entry['page']!r}")
+        fallback = entry.get("fallback")
+        if fallback is not None and not (isinstance(fallback, str) and fallback.partition("#")[0].endswith(".md")):
+            _fail(path, i, name, f"'fallback' must name a Markdown page, got {fallback!r}")
+        spellings = entry.get("spellings") or [entry["term"]]
+        abbr = entry.get("abbr") or []
+        if isinstance(abbr, str):
+            abbr = [abbr]
+        if not all(isinstance(x, str) and x.strip() for x in [*spellings, *abbr]):
+            _fail(path, i, name, "'spellings' and 'abbr' are lists of non-empty strings")
+        for sp in spellings:
+            key = sp if sp.isupper() else sp.lower()
+            if key in owner:
+                _fail(path, i, name, f"the spelling {sp!r} already belongs to {owner[key]!r}")
+            owner[key] = entry["term"]
+        terms.append(Term(entry["term"].strip(), definition, page, anchor, fallback,
+                          tuple(" ".join(sp.split()) for sp in spellings), tuple(abbr), bool(entry.get("topic"))))
+    abbreviations = data.get("abbreviations") or {}
+    if not isinstance(abbreviations, dict) or not all(isinstance(v, str) for v in abbreviations.values()):
+        raise GlossaryError(f"{path}: 'abbreviations' maps each abbreviation to its expansion")
+    clash = set(abbreviations) & {a for t in terms for a in t.abbr}
+    if clash:
+        raise GlossaryError(f"{path}: {sorted(clash)} are both a term's abbr and in 'abbreviations'; keep one")
+    return Glossary(tuple(terms), {str(k): v for k, v in abbreviations.items()}, path)
+
+
+def load(path: str | Path) -> Glossary:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise GlossaryError(f"{path}: not valid YAML: {exc}") from None
+    return parse(data, str(path))
+
+
+def abbreviation_lines(glossary: Glossary) -> str:
+    """``*[ABBR]: tooltip`` lines for the ``abbr`` extension: a term's abbreviations show its definition."""
+    lines = [f"*[{a}]: {t.definition}" if a == t.term else f"*[{a}]: {t.term}: {t.definition}"
+             for t in glossary.terms for a in t.abbr]
+    lines += [f"*[{a}]: {text}" for a, text in glossary.abbreviations.items()]
+    return "\n".join(lines)
+
+
+def render_index(glossary: Glossary, here: str, existing: set[str] | None = None) -> tuple[str, list[str]]:
+    """The A-Z list as Markdown (a definition list under one heading per letter) for the page ``here``;
+    and the terms whose page and fallback are both missing from the site (listed unlinked)."""
+    unresolved, out, letter = [], [], None
+    base = posixpath.dirname(here) or "."
+    for t in sorted(glossary.terms, key=lambda t: t.term.casefold()):
+        first = t.term[0].upper() if t.term[0].isalpha() else "0–9"
+        if first != letter:
+            letter = first
+            out += [f"## {letter}", ""]
+        name = t.term + (f" ({', '.join(a for a in t.abbr if a != t.term)})"
+                         if any(a != t.term for a in t.abbr) else "")
+        target = t.target(existing)
+        if target is None:
+            unresolved.append(t.term)
+            out += [f"**{name}**", f":   {t.definition}", ""]
+            continue
+        page, anchor = target
+        href = posixpath.relpath(page, base) + (f"#{anchor}" if anchor else "")
+        out += [f"[**{name}**]({href})", f":   {t.definition}", ""]
+    return "\n".join(out), unresolved
+
 
 # Spans of a line or of the page that are never prose.
 _INLINE_SKIP = re.compile(
@@ -61,17 +193,19 @@ def _pattern(term: str) -> str:
     return rf"\b{body}\b"
 
 
-def _combined(terms: dict[str, list[str]]) -> tuple[re.Pattern, dict[str, str]]:
-    """One regex, longest terms first, whose groups name the term's page."""
-    group_page, parts = {}, []
-    flat = sorted(((t, page) for page, ts in terms.items() for t in ts), key=lambda tp: -len(tp[0]))
-    for i, (term, page) in enumerate(flat):
-        group_page[f"t{i}"] = page
-        parts.append(f"(?P<t{i}>{_pattern(term)})")
-    return re.compile("|".join(parts), re.I), group_page
+_COMPILED: dict[tuple[Term, ...], tuple[re.Pattern, dict[str, Term]]] = {}
 
 
-_REGEX, _GROUP_PAGE = _combined(TERMS)
+def _combined(terms: tuple[Term, ...]) -> tuple[re.Pattern, dict[str, Term]]:
+    """One regex, longest spellings first, whose groups name the term."""
+    if terms not in _COMPILED:
+        group_term, parts = {}, []
+        flat = sorted(((sp, t) for t in terms for sp in t.spellings), key=lambda st: -len(st[0]))
+        for i, (spelling, term) in enumerate(flat):
+            group_term[f"t{i}"] = term
+            parts.append(f"(?P<t{i}>{_pattern(spelling)})")
+        _COMPILED[terms] = (re.compile("|".join(parts) or r"(?!x)x", re.I), group_term)
+    return _COMPILED[terms]
 
 
 def protected_spans(markdown: str) -> list[tuple[int, int]]:
@@ -111,34 +245,39 @@ def protected_spans(markdown: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def link_terms(markdown: str, page: str, terms: dict[str, list[str]] | None = None,
-               existing: set[str] | None = None) -> str:
-    """Link the first prose occurrence of each page's terms on ``page`` (a docs-relative path).
+def link_terms(markdown: str, page: str, glossary: Glossary, existing: set[str] | None = None) -> str:
+    """Link the first prose occurrence of each term on ``page`` (a docs-relative path).
 
-    ``existing``: the site's pages; terms of pages not in it stay plain text (no broken links).
+    ``existing``: the site's pages; a term whose page is not among them links to its fallback if that
+    is, and otherwise stays plain text (no broken links).
     """
-    regex, group_page = (_REGEX, _GROUP_PAGE) if terms is None else _combined(terms)
+    regex, group_term = _combined(glossary.terms)
     spans = protected_spans(markdown)
     here = posixpath.dirname(page) or "."
-    done = {page}
-    linked_at: dict[str, int] = {}  # where the page already links to a term's page itself
-    for m in re.finditer(r"\]\(([^)#\s]+)", markdown):
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), m.group(1)))
-        linked_at.setdefault(target, m.start())
+    done: set[str] = set()
+    linked_at: dict[tuple[str, str], int] = {}  # where the page already links somewhere itself
+    for m in re.finditer(r"\]\(([^)\s]+)", markdown):
+        path, _, anchor = m.group(1).partition("#")
+        target = posixpath.normpath(posixpath.join(here, path)) if path else page
+        linked_at.setdefault((target, anchor), m.start())
     out, pos = [], 0
     for m in regex.finditer(markdown):
-        target = group_page[m.lastgroup]
-        if target in done or (existing is not None and target not in existing):
+        term = group_term[m.lastgroup]
+        if term.term in done:
+            continue
+        target = term.target(existing)
+        if target is None or target[0] == page or term.page == page:
             continue
         a, b = m.span()
-        if linked_at.get(target, len(markdown)) < a:  # an earlier link to that page is enough
-            done.add(target)
+        if term.topic and linked_at.get(target, len(markdown)) < a:  # a topic page linked by hand earlier
+            done.add(term.term)
             continue
         if any(s < b and a < e for s, e in spans):
             continue
-        done.add(target)
+        done.add(term.term)
+        href = posixpath.relpath(target[0], here) + (f"#{target[1]}" if target[1] else "")
         out.append(markdown[pos:a])
-        out.append(f"[{m.group(0)}]({posixpath.relpath(target, here)})")
+        out.append(f'[{m.group(0)}]({href} "{term.definition}")')
         pos = b
     out.append(markdown[pos:])
     return "".join(out)

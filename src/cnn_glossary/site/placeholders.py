@@ -14,9 +14,10 @@ Syntax, anywhere in a page outside code::
                                                          ``<script type="application/json"
                                                          id="cg-data-widgets-conv_explorer-config">`` for a widget
 
-``{{ values_index }}`` renders the list of every value embedded on the site. Anything
-else between ``{{`` and ``}}`` is an error, and so is a ``{{`` that does not close on its own
-line, so a typo never reaches a reader. Fenced, indented and inline code is left alone.
+``{{ values_index }}`` renders the list of every value embedded on the site, ``{{ glossary_index }}``
+the A-Z list of the glossary file's terms. Anything else between ``{{`` and ``}}`` is an error, and
+so is a ``{{`` that does not close on its own line, so a typo never reaches a reader. Fenced,
+indented and inline code is left alone.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ FORM = re.compile(
     r"^\s*(?P<kind>value|table|figure|snippet|data)\s+(?P<sid>[A-Za-z0-9_][\w/-]*)"
     r"(?::(?P<name>\w+))?\s*(?:\|\s*(?P<fmt>[^|]*?))?\s*$"
 )
-SPECIAL = {"values_index"}
+SPECIAL = {"values_index", "glossary_index"}
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
 INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"':]+)(?::[^"']*)?["']""")  # path, then :section or :lines
 

@@ -2,9 +2,11 @@
 
 - ``on_config``: set up the pipeline with paths resolved from the config file's folder,
   and point ``pymdownx.snippets`` there too.
-- ``on_files``: find every placeholder on every page, run the snippets that are stale,
-  and add their figures to the site.
-- ``on_page_markdown``: replace placeholders with values, tables, figures and includes.
+- ``on_files``: find every placeholder on every page, check that each snippet whose values or
+  tables reach a page is declared by a test (``@pytest.mark.checks``, read by :mod:`.checks`),
+  run the snippets that are stale, and add their figures to the site.
+- ``on_page_markdown``: replace placeholders with values, tables, figures and includes, link
+  glossary terms and append the abbreviations (both from the glossary file, :mod:`.glossary`).
 - ``on_serve``: watch the snippets and the package, so an edit re-runs what it affects.
 
 Everything else lives in plain package functions.
@@ -24,7 +26,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from cnn_glossary.site import glossary, mathml, notebooks
+from cnn_glossary.site import checks, glossary, mathml, notebooks
 from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
@@ -50,6 +52,12 @@ class GlossaryConfig(base.Config):
     cache_dir = c.Type(str, default=".cache/cnn-glossary")
     jobs = c.Type(int, default=2)
     timeout = c.Type(int, default=int(DEFAULT_TIMEOUT))  # seconds per snippet; see pipeline.DEFAULT_TIMEOUT
+    # tests declare the snippets they check with @pytest.mark.checks("folder/name") (read statically);
+    # a snippet whose values or tables reach a page with no such declaration is a warning (--strict: an error)
+    tests_dir = c.Type(str, default="tests")
+    require_checks = c.Type(bool, default=True)
+    # the glossary file (relative to docs_dir): term links, abbreviation tooltips, {{ glossary_index }}
+    glossary = c.Type(str, default="glossary.yml")
 
 
 class GlossaryPlugin(BasePlugin[GlossaryConfig]):
@@ -70,11 +78,22 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         snippets_ext["check_paths"] = True
         self.results: dict[str, SnippetResult] = {}
         self.uses: dict[str, list[ph.Placeholder]] = {}
+        self.glossary_path = Path(config.docs_dir) / self.config.glossary
+        self.glossary = None
+        if self.glossary_path.is_file():
+            try:
+                self.glossary = glossary.load(self.glossary_path)
+            except glossary.GlossaryError as exc:
+                raise PluginError(str(exc)) from None
         return config
 
     def on_files(self, files: Files, config):
         if not self.config.enabled:
             return files
+        if self.glossary is not None:  # the glossary's data file is read by the build, not published
+            gfile = files.get_file_from_path(self.config.glossary)
+            if gfile is not None:
+                files.remove(gfile)
         needed: dict[str, list[str]] = {}
         for file in files.documentation_pages():
             where = file.src_uri
@@ -94,6 +113,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                     f"{pages[0]}: no snippet '{sid}' (looked for "
                     f"{self.pipeline.snippet_path(sid).relative_to(self.root)})"
                 )
+        self._check_declarations()
         try:
             self.results = self.pipeline.ensure(needed)
         except SnippetError as exc:
@@ -134,10 +154,40 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             files.append(File.generated(config, notebooks.notebook_uri(file.src_uri), content=text))
             self.notebook_pages.add(file.src_uri)
 
+    def _check_declarations(self) -> None:
+        """Read the tests' ``checks`` declarations; warn (fail under --strict) for every snippet whose values
+        or tables reach a page but that no test declares it checks."""
+        tests = self.root / self.config.tests_dir
+        self.declared: dict[str, list[checks.Declaration]] = {}
+        if tests.is_dir():
+            try:
+                self.declared = checks.declarations(self.root, self.config.tests_dir)
+            except checks.DeclarationError as exc:
+                raise PluginError(str(exc)) from None
+        if not self.config.require_checks:
+            return
+        if not tests.is_dir():
+            log.warning(f"no tests folder '{self.config.tests_dir}' next to mkdocs.yml, so no snippet is checked; "
+                        "set 'tests_dir' or 'require_checks: false' in the cnn-glossary plugin's options")
+            return
+        numbers: dict[str, list[str]] = {}
+        for where, found in sorted(self.uses.items()):
+            for p in found:
+                if p.kind in ("value", "table"):
+                    numbers.setdefault(p.snippet_id, []).append(f"docs/{where}:{p.line}")
+        for sid in sorted(set(numbers) - set(self.declared)):
+            rel = self.pipeline.snippet_path(sid).relative_to(self.root).as_posix()
+            log.warning(
+                f"snippet {rel} puts numbers on a page ({', '.join(numbers[sid][:3])}) but no test declares that it "
+                f"checks them: add @pytest.mark.checks(\"{sid}\") to the test under {self.config.tests_dir}/ that "
+                "compares its results with an independent oracle"
+            )
+
     def on_page_markdown(self, markdown: str, page, config, files):
         if not self.config.enabled:
             return markdown
         src = page.file.src_uri
+        self._files = files
         for line, path in ph.includes(markdown):
             if not (self.root / path).is_file():
                 raise PluginError(f"docs/{src}:{line}: the include '{path}' does not exist")
@@ -165,9 +215,13 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             out.append(rendered)
             pos = p.end
         out.append(markdown[pos:])
-        # each glossary term links to its page, once per page, if that page is part of the site
-        existing = {f.src_uri for f in files.documentation_pages()}
-        linked = glossary.link_terms("".join(out), src, existing=existing)
+        linked = "".join(out)
+        if self.glossary is not None:
+            # each glossary term links to its page, once per page, if that page is part of the site;
+            # every abbreviation in the glossary file gets its tooltip
+            existing = {f.src_uri for f in files.documentation_pages()}
+            linked = glossary.link_terms(linked, src, self.glossary, existing=existing)
+            linked = linked.rstrip("\n") + "\n\n" + glossary.abbreviation_lines(self.glossary) + "\n"
         return ph.insert_after_title(linked, ph.render_warnings(warnings))
 
     def _render(self, p: ph.Placeholder, page, markdown: str = "") -> str:
@@ -175,6 +229,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         where = f"docs/{src}:{p.line}"
         if p.kind == "values_index":
             return self._values_index(src)
+        if p.kind == "glossary_index":
+            return self._glossary_index(page, where)
         res = self.results[p.snippet_id]
         rel = res.path.relative_to(self.root).as_posix()
         if p.kind == "snippet":
@@ -208,18 +264,26 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         uri = f"{FIGURE_URI}/{pool[p.name]['file']}"
         return ph.render_figure(pool[p.name], get_relative_url(uri, page.url))
 
+    def _glossary_index(self, page, where: str) -> str:
+        if self.glossary is None:
+            raise PluginError(f"{where}: {{{{ glossary_index }}}} needs the glossary file {self.glossary_path}")
+        existing = {f.src_uri for f in self._files.documentation_pages()} if hasattr(self, "_files") else None
+        text, unresolved = glossary.render_index(self.glossary, page.file.src_uri, existing)
+        for term in unresolved:
+            log.warning(f"{self.glossary_path}: the term {term!r} has neither its page nor its fallback in the "
+                        "site; add the page, or a 'fallback' page that exists")
+        return text
+
     def _values_index(self, src: str) -> str:
         """Every value embedded on the site: page, value, as shown, the snippet, the tests that run it."""
-        tests = {t.relative_to(self.root).as_posix(): t.read_text() for t in sorted(self.root.glob("tests/test_*.py"))}
+        declared = getattr(self, "declared", {})
 
         def checked_by(sid: str) -> str:
-            folder, _, name = sid.rpartition("/")
-            hits = [
-                f"`{t}`" for t, text in tests.items()
-                if f"{sid}.py" in text or f'"{sid}"' in text
-                or (folder and f'"{folder}"' in text and f'"{name}.py"' in text)
-            ]
-            return ", ".join(hits) or "none found"
+            tests: dict[str, list[str]] = {}
+            for d in declared.get(sid, []):
+                tests.setdefault(d.test_file, []).append(d.test)
+            return "<br>".join(f"`{f}`: {', '.join(f'`{t}`' for t in names)}" for f, names in tests.items()) \
+                or "**none declared**"
 
         out = []
         for page in sorted(self.uses):
