@@ -11,6 +11,16 @@ module's ``pytestmark`` (a single mark or a list of marks). The declarations are
 with :mod:`ast`, so the site build knows them without importing or running any test. Every
 argument must be a string literal naming a snippet id (``folder/name``, the snippet's path under
 ``snippets/`` without ``.py``); anything else is an error that names the file and line.
+
+A test that guards a sentence about a computed result (a comparison, "most", "never", a ranking)
+declares it with a second marker, naming the page and a literal piece of the sentence as the
+page shows it (after its placeholders are filled in)::
+
+    @pytest.mark.guards("mnist.md", "Training accuracy is above validation accuracy")
+    def test_training_versus_validation_sentence(): ...
+
+The build fails when a guarded piece is no longer on its page (the sentence changed, so its
+guard must change with it), and the values page lists every guarded claim with its test.
 """
 
 from __future__ import annotations
@@ -32,11 +42,20 @@ class Declaration:
     line: int
 
 
-def _is_checks_mark(node: ast.AST) -> bool:
+@dataclass(frozen=True)
+class Guard:
+    page: str  # under docs/, posix
+    text: str  # a literal piece of the guarded sentence, as the page shows it
+    test_file: str
+    test: str
+    line: int
+
+
+def _is_checks_mark(node: ast.AST, name: str = "checks") -> bool:
     """``pytest.mark.checks(...)`` (or ``mark.checks(...)`` after ``from pytest import mark``)."""
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
         return False
-    if node.func.attr != "checks":
+    if node.func.attr != name:
         return False
     owner = node.func.value
     return (isinstance(owner, ast.Attribute) and owner.attr == "mark") or (
@@ -98,3 +117,46 @@ def declarations(root: Path, tests_dir: str = "tests") -> dict[str, list[Declara
         for d in found:
             out.setdefault(d.snippet_id, []).append(d)
     return out
+
+
+def _guard(call: ast.Call, test_file: str, test: str) -> Guard:
+    where = f"{test_file}:{call.lineno}"
+    args = call.args
+    if call.keywords or len(args) != 2 or not all(isinstance(a, ast.Constant) and isinstance(a.value, str)
+                                                  for a in args):
+        raise DeclarationError(f"{where}: @pytest.mark.guards takes two string literals: the page under docs/ "
+                               'and a piece of the guarded sentence, e.g. @pytest.mark.guards("mnist.md", "above")')
+    page, text = args[0].value.strip().removeprefix("docs/"), " ".join(args[1].value.split())
+    if not page.endswith(".md") or len(text) < 12:
+        raise DeclarationError(f"{where}: @pytest.mark.guards needs a page ending in .md and at least 12 characters "
+                               f"of the sentence, got {page!r}, {text!r}")
+    return Guard(page, text, test_file, test, call.lineno)
+
+
+def guards_in(source: str, test_file: str) -> list[Guard]:
+    """Every ``guards`` declaration in one test module's source."""
+    found: list[Guard] = []
+    for node in ast.walk(ast.parse(source, filename=test_file)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found += [_guard(d, test_file, node.name) for d in node.decorator_list if _is_checks_mark(d, "guards")]
+    return found
+
+
+def guards(root: Path, tests_dir: str = "tests") -> dict[str, list[Guard]]:
+    """Page -> the guarded claims on it, for every ``test_*.py`` under ``tests_dir``."""
+    out: dict[str, list[Guard]] = {}
+    for path in sorted((root / tests_dir).rglob("test_*.py")):
+        rel = path.relative_to(root).as_posix()
+        try:
+            found = guards_in(path.read_text(encoding="utf-8"), rel)
+        except SyntaxError as exc:
+            raise DeclarationError(f"{rel}:{exc.lineno}: cannot parse the test file: {exc.msg}") from None
+        for g in found:
+            out.setdefault(g.page, []).append(g)
+    return out
+
+
+def missing_guards(rendered_markdown: str, page_guards: list[Guard]) -> list[Guard]:
+    """The guards whose text the rendered page no longer contains (whitespace and emphasis ignored)."""
+    flat = " ".join(rendered_markdown.replace("*", "").replace("`", "").split())
+    return [g for g in page_guards if " ".join(g.text.replace("*", "").replace("`", "").split()) not in flat]

@@ -159,9 +159,11 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         or tables reach a page but that no test declares it checks."""
         tests = self.root / self.config.tests_dir
         self.declared: dict[str, list[checks.Declaration]] = {}
+        self.guarded: dict[str, list[checks.Guard]] = {}
         if tests.is_dir():
             try:
                 self.declared = checks.declarations(self.root, self.config.tests_dir)
+                self.guarded = checks.guards(self.root, self.config.tests_dir)
             except checks.DeclarationError as exc:
                 raise PluginError(str(exc)) from None
         if not self.config.require_checks:
@@ -216,6 +218,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             pos = p.end
         out.append(markdown[pos:])
         linked = "".join(out)
+        for g in checks.missing_guards(linked, getattr(self, "guarded", {}).get(src, [])):
+            log.warning(f"{g.test_file}:{g.line} ({g.test}) guards the words \"{g.text}\" on docs/{src}, which the "
+                        "page no longer says: change the sentence and its guarding test together")
         if self.glossary is not None:
             # each glossary term links to its page, once per page, if that page is part of the site;
             # every abbreviation in the glossary file gets its tooltip
@@ -299,10 +304,16 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 snippet = f"`{res.path.relative_to(self.root).as_posix()}`" if first else ""
                 tested = checked_by(p.snippet_id) if first else ""
                 rows.append(f"| {snippet} | {tested} | `{p.name}` | {shown.replace('|', chr(92) + '|')} |")
-            if rows:
+            claims = [f"| \u201c{g.text.replace('|', chr(92) + '|')}\u201d | `{g.test_file}`: `{g.test}` |"
+                      for g in getattr(self, "guarded", {}).get(page, [])]
+            if rows or claims:
                 link = posixpath.relpath(page, posixpath.dirname(src) or ".")
-                out += [f"## [{page}]({link})", "", "| Snippet | Checked by | Value | Shown as |",
-                        "| :-- | :-- | :-- | --: |", *rows, ""]
+                out += [f"## [{page}]({link})", ""]
+            if rows:
+                out += ["| Snippet | Checked by | Value | Shown as |", "| :-- | :-- | :-- | --: |", *rows, ""]
+            if claims:
+                out += ["Sentences about results on this page, each guarded by a test that fails when it stops "
+                        "holding:", "", "| Claim | Guarded by |", "| :-- | :-- |", *claims, ""]
         return "\n".join(out)
 
     def on_post_page(self, output: str, page, config):
