@@ -16,7 +16,7 @@ class _Loader(yaml.SafeLoader):
 _Loader.add_constructor("!ENV", lambda loader, node: None)
 
 TOPICS = ["convolution.md", "filters.md", "feature-maps.md", "epochs.md", "conv-1x1.md", "conv-3x3.md",
-          "activation.md", "receptive-field.md", "mnist.md"]
+          "activation.md", "receptive-field.md", "augmentation.md", "learning-rate.md", "mnist.md"]
 
 
 def nav_pages() -> list[str]:

@@ -34,6 +34,7 @@ publish.table("runs", rows, headers=["run", "last epoch's training loss", "valid
                                      "validation accuracy, statistics re-estimated"], fmts=[None, ".3f", ".1%", ".2%"])
 publish.value("sentence", effect_sentence(with_aug.val_accuracy, without.val_accuracy, n_val))
 publish.value("loss_higher_with", with_aug.history["loss"][-1] > without.history["loss"][-1])
+publish.value("loss_compare", "higher" if with_aug.history["loss"][-1] > without.history["loss"][-1] else "lower")
 publish.figure(
     "loss", training_loss({"without augmentation": without.history, "with augmentation": with_aug.history}),
     alt=f"A line chart of training loss over {SHORT_EPOCHS} epochs on a log scale for two runs, without "

@@ -31,6 +31,7 @@ publish.figure(
 publish.value("images", [[np.round(batch[i, ..., 0], 6).tolist()] +
                          [np.round(v[i, ..., 0], 6).tolist() for v in versions] for i in range(ROWS)])  # for tests
 publish.value("labels", [int(v) for v in labels[0][:ROWS]])
+publish.value("first_label", int(labels[0][0]))
 publish.value("steps", STEPS)
 publish.value("max_rotation", MAX_ROTATION_DEGREES, fmt="g")
 publish.value("max_shift", MAX_SHIFT_PIXELS, fmt="g")

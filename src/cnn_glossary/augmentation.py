@@ -86,8 +86,8 @@ def source_point(x: float, y: float, angle_degrees: float, shift_x: float, shift
                  centre: float = 13.5) -> tuple[float, float]:
     """The input point (column, row) that output pixel (column x, row y) reads in ``train.augment``.
 
-    The output is the input rotated by the angle about the image centre and then moved by the
-    shift, so each output pixel reads the input at the inverse of that map.
+    The output is the input moved by the shift and turned about the image centre (13.5, 13.5);
+    each output pixel reads the input at the inverse of that map, with bilinear interpolation.
     """
     a = math.radians(angle_degrees)
     dx, dy = x - centre, y - centre

@@ -58,10 +58,15 @@ def training_loss(histories: dict[str, dict]):
     return fig
 
 
-def card(digit, rotated):
-    """Home-page card: a digit and a rotated, shifted copy of it."""
+def card(digit, angle_degrees: float = 7.0, shift=(2.0, 1.5)):
+    """Home-page card: a digit and a turned, shifted copy (an icon drawn with SciPy, not the training transform)."""
+    from scipy.ndimage import rotate
+    from scipy.ndimage import shift as move
+
+    image = np.asarray(digit, dtype=float) / max(float(np.max(digit)), 1.0)
+    moved = move(rotate(image, angle_degrees, reshape=False, order=1), (shift[1], shift[0]), order=1)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(1.9, 1.0))
-    for ax, image in ((a1, digit), (a2, rotated)):
+    for ax, image in ((a1, image), (a2, np.clip(moved, 0, 1))):
         ax.imshow(np.squeeze(image), cmap="gray_r", vmin=0, vmax=1)
         ax.set_xticks([]), ax.set_yticks([])
         for spine in ax.spines.values():

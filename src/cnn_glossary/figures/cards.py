@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from cnn_glossary.figures.augmentation import card as augmentation_card
+from cnn_glossary.figures.schedules import card as schedule_card
 from cnn_glossary.figures.style import HIGHLIGHT, INK, MUTED, PALETTE, draw_grid, plt
 
 
@@ -95,6 +97,8 @@ def thumbnails(digit, history: dict) -> dict:
                                lw=1.6, linestyle=["-", "--", "-.", ":"][k]))
     ax.set_xlim(-2.6, 9.6), ax.set_ylim(7.2, -0.2), ax.set_aspect("equal")
     out["receptive-field.md"] = fig
+
+    out["augmentation.md"], out["learning-rate.md"] = augmentation_card(digit), schedule_card()
 
     fig, ax = new()  # MNIST: a test digit
     ax.imshow(digit, cmap="gray_r")

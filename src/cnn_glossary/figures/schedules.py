@@ -73,8 +73,15 @@ def losses_figure(curves: dict, floor: float, ceiling: float):
     return fig
 
 
-def card(values):
-    """Home-page card: the one-cycle schedule's shape."""
+def card(steps: int = 200):
+    """Home-page card: the shape of our one-cycle schedule (an icon from the training constants; the page plots
+    the training script's schedule object itself)."""
+    from cnn_glossary.mnist.train import PEAK_LEARNING_RATE, WARMUP_FRACTION
+
+    t = np.arange(steps)
+    warm = WARMUP_FRACTION * steps
+    values = np.where(t < warm, PEAK_LEARNING_RATE * (0.05 + 0.95 * t / warm),
+                      PEAK_LEARNING_RATE * 0.5 * (1 + np.cos(np.pi * np.clip((t - warm) / (steps - warm), 0, 1))))
     fig, ax = plt.subplots(figsize=(1.9, 1.2))
     ax.plot(np.arange(len(values)), values, color=PALETTE[0], lw=1.6)
     ax.set_xticks([]), ax.set_yticks([])
