@@ -94,6 +94,7 @@ def test_gallery_images_agree_with_scipy_rotation_and_shift(examples, first_batc
             np.testing.assert_allclose(images[i, 1 + step], oracle, atol=1e-4)
     assert examples.values["max_rotation"]["value"] == train.MAX_ROTATION_DEGREES == 7.0
     assert examples.values["max_shift"]["value"] == train.MAX_SHIFT_PIXELS == 2.8
+    assert examples.values["centre"]["value"] == 13.5 and examples.values["last_index"]["value"] == 27
 
 
 @pytest.mark.checks("augmentation/examples")

@@ -44,6 +44,8 @@ def test_schedule_matches_the_formula_at_every_step():
                          for t in range(v["total"])])
     np.testing.assert_allclose(rates, expected, rtol=2e-6, atol=1e-7)  # float32 against float64
     assert v["first"] == pytest.approx(0.05 * PEAK_LEARNING_RATE, rel=1e-6)
+    assert v["start_share"] == pytest.approx(0.05, rel=1e-5) and v["rise_share"] == pytest.approx(0.95, rel=1e-5)
+    assert v["warmup_fraction"] == WARMUP_FRACTION == 0.25
     assert max(rates) == pytest.approx(PEAK_LEARNING_RATE, rel=1e-5)
     assert rates[-1] < 1e-4 * PEAK_LEARNING_RATE  # the page: it ends near zero
     assert v["warmup_steps"] == WARMUP_FRACTION * v["total"]

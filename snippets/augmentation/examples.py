@@ -37,6 +37,8 @@ publish.value("max_rotation", MAX_ROTATION_DEGREES, fmt="g")
 publish.value("max_shift", MAX_SHIFT_PIXELS, fmt="g")
 publish.value("max_shift_percent", MAX_SHIFT_PIXELS / 28, fmt=".0%")
 publish.value("batch_size", len(batch))
+publish.value("centre", (batch.shape[1] - 1) / 2, fmt="g")  # the centre of rotation in train.augment
+publish.value("last_index", batch.shape[1] - 1)
 
 # Worked example: one output pixel of the first digit in step 1, read back from the original.
 d = drawn[0][0]
