@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 
 # The short run on the Data Augmentation page: small enough for about half a minute on two cores.
 SHORT_TRAIN = 1_500  # training images, the first of our usual training split
-SHORT_EPOCHS = 8
+SHORT_EPOCHS = 6
 SHORT_SEED = 1
 
 
