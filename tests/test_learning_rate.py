@@ -147,3 +147,19 @@ def test_verdict_words():
     assert verdict([1.0, 0.5, 0.3], 0.1) == "crawls"
     assert verdict([1.0, 0.2, 0.1005], 0.1) == "converges"
     assert verdict([1.0, float("nan")], 0.1) == "diverges"
+
+
+def test_keras_calls_the_schedule_with_the_step_count():
+    # the page: the schedule is indexed by steps (optimizer iterations), not by epochs
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+    import tensorflow as tf
+
+    from cnn_glossary.mnist.train import one_cycle
+
+    total = 40
+    optimizer = keras.optimizers.SGD(one_cycle(keras, total))
+    w = keras.Variable(np.ones(2, dtype="float32"))
+    for step in range(7):
+        assert float(optimizer.learning_rate) == pytest.approx(one_cycle_by_hand(step, total), rel=1e-5)
+        optimizer.apply_gradients([(tf.ones(2), w)])
