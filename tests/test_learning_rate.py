@@ -97,6 +97,13 @@ def test_trajectories_follow_the_hand_written_update_rules():
     assert abs(sgd[-1, 1]) < 1e-3 and abs(sgd[-1, 0]) > 0.1 * abs(start[0])
     assert np.any(np.sign(heavy[:, 0]) != np.sign(start[0]))
     assert order[0].startswith("Nesterov")
+    # the page: our MNIST network is trained with Nesterov momentum of this size
+    import inspect
+
+    from cnn_glossary.mnist import train
+
+    source = inspect.getsource(train.train)
+    assert "nesterov=True" in source and "momentum=MOMENTUM" in source and v["momentum"] == MOMENTUM
 
 
 def gradient_descent_by_hand(lr, x, y, steps):
