@@ -24,7 +24,8 @@ publish.table("final", [(name, float(p[-1][0]), float(p[-1][1]), final[name]) fo
               fmts=[None, "+.3f", "+.3f", ".2e"])
 publish.value("points", [p.tolist() for p in paths.values()])  # for the tests
 publish.value("names", list(paths))
-publish.table("first_steps", [(name, *[f"({p[k][0]:+.3f}, {p[k][1]:+.3f})" for k in (1, 2)]) for name, p in paths.items()],
+point = "({:+.3f}, {:+.3f})".format
+publish.table("first_steps", [(name, point(*p[1]), point(*p[2])) for name, p in paths.items()],
               headers=["optimiser", "after step 1", "after step 2"], align="lll")
 publish.value("gradient_x", CURVATURE_X * BOWL_START[0], fmt="g")
 publish.value("gradient_y", CURVATURE_Y * BOWL_START[1], fmt="g")

@@ -154,7 +154,7 @@ def short_run(augment: bool, data=None, epochs: int = SHORT_EPOCHS, seed: int = 
     model = train.build_model(keras)
     model.compile(
         optimizer=keras.optimizers.SGD(train.one_cycle(keras, epochs * steps), momentum=train.MOMENTUM,
-                                       nesterov=True),
+                                       nesterov=True, weight_decay=train.WEIGHT_DECAY or None),
         loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     start = time.perf_counter()
     hist = model.fit(train.training_batches(tf, x, y, epochs, seed, augmented=augment), epochs=epochs,
