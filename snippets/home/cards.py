@@ -24,13 +24,16 @@ ALT = {
     "batch-norm.md": "A row of unevenly spread dots and, below it, the same dots centred on a dashed zero line.",
     "softmax.md": "Four grey bars of raw scores, each beside a hatched blue bar of its softmax probability.",
     "mnist.md": "A handwritten digit from the MNIST test set.",
+    "augmentation.md": "A handwritten digit next to a slightly turned and shifted copy of it.",
+    "learning-rate.md": "A curve that climbs in a straight line, then falls smoothly to zero: a one-cycle schedule.",
 }
 CAPTION = {"convolution.md": "window → output cell", "filters.md": "a Sobel kernel",
            "feature-maps.md": "a digit and its edge map", "epochs.md": "loss per epoch of our MNIST run",
            "conv-1x1.md": "channels mixed at a pixel", "conv-3x3.md": "two 3x3 layers see 5x5",
            "activation.md": "ReLU and sigmoid", "receptive-field.md": "fields grow layer by layer",
            "pooling.md": "one value kept per window", "batch-norm.md": "centred and rescaled",
-           "softmax.md": "scores into probabilities", "mnist.md": "the first test digit"}
+           "softmax.md": "scores into probabilities", "mnist.md": "the first test digit",
+           "augmentation.md": "a digit, turned and shifted", "learning-rate.md": "warm up, then cool down"}
 for page, fig in thumbnails(digit, history).items():
     name = page.removesuffix(".md").replace("-", "_")
     publish.figure(name, fig, alt=ALT[page], caption=CAPTION[page], width=190)

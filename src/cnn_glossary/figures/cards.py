@@ -6,6 +6,8 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from cnn_glossary.figures import batchnorm, pooling, softmax
+from cnn_glossary.figures.augmentation import card as augmentation_card
+from cnn_glossary.figures.schedules import card as schedule_card
 from cnn_glossary.figures.style import HIGHLIGHT, INK, MUTED, PALETTE, draw_grid, plt
 
 
@@ -100,6 +102,7 @@ def thumbnails(digit, history: dict) -> dict:
     out["pooling.md"] = pooling.card()
     out["batch-norm.md"] = batchnorm.card()
     out["softmax.md"] = softmax.card()
+    out["augmentation.md"], out["learning-rate.md"] = augmentation_card(digit), schedule_card()
 
     fig, ax = new()  # MNIST: a test digit
     ax.imshow(digit, cmap="gray_r")
