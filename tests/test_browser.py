@@ -29,9 +29,33 @@ CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/b
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 MAX_PAGE_BYTES = 1_000_000
-TOPIC_TITLES = ["Convolution", "Filters / Kernels", "Feature Maps", "Epochs", "1x1 Convolution",
-                "3x3 Convolution", "Activation Function", "Receptive Field", "MNIST, a first CNN"]
-TOPIC_TITLES += ["Pooling", "Batch Normalization", "Softmax and Cross-Entropy"]  # issue 14, items 1-3
+
+
+def _topic_titles() -> list[str]:
+    """The nav titles of the topic pages (the glossary file's `topic: true` terms), in nav order."""
+    import yaml
+
+    from cnn_glossary.site import glossary
+
+    from .test_site import TOPICS, _Loader
+
+    titles = []
+
+    def walk(entries, section=None):
+        for entry in entries:
+            if isinstance(entry, dict):
+                (title, target), = entry.items()
+                if isinstance(target, list):
+                    walk(target, title)
+                elif target in TOPICS:
+                    titles.append(section if target == "mnist.md" and section else title)
+
+    walk(yaml.load((ROOT / "mkdocs.yml").read_text(), Loader=_Loader)["nav"])
+    assert len(titles) == len(TOPICS), "every topic page has a nav title"
+    return titles
+
+
+TOPIC_TITLES = _topic_titles()
 
 
 def chromium_path() -> str | None:
