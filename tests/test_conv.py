@@ -106,6 +106,7 @@ def test_reference_loop_matches_tensorflow_multichannel():
     assert np.allclose(cross_correlate2d(x, k, padding="same", stride=2, bias=b), tf_out, atol=1e-4)
 
 
+@pytest.mark.guards("convolution.md", "Keras's Conv2D accepts two paddings")
 def test_keras_conv2d_knows_valid_and_same_only():
     """The page says Conv2D accepts "valid" and "same" only: a third name must be refused."""
     for padding in ("valid", "same"):
@@ -115,6 +116,7 @@ def test_keras_conv2d_knows_valid_and_same_only():
 
 
 @pytest.mark.parametrize("kernel_size,dilation", [(3, 1), (2, 1), (3, 2)])
+@pytest.mark.guards("convolution.md", "full padding needs ZeroPadding2D")
 def test_full_padding_is_zeropadding_then_valid(kernel_size, dilation):
     """"Full" padding (Dumoulin & Visin's term) in Keras: ZeroPadding2D(k_eff - 1), then a "valid" Conv2D."""
     rng = np.random.default_rng(kernel_size + dilation)

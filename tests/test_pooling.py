@@ -53,6 +53,7 @@ def test_pool2d_equals_a_plain_loop_and_keras(shape, k, s):
 
 
 @pytest.mark.checks("pooling/worked")
+@pytest.mark.guards("pooling.md", "the last row and column are never read")
 def test_worked_example_windows_and_sizes():
     c = publish.collect(SNIPPETS / "worked.py")
     rows = c.tables["windows"]["rows"]
@@ -119,6 +120,8 @@ def test_parameter_counts_against_keras(model):
 
 
 @pytest.mark.checks("pooling/shift")
+@pytest.mark.guards("pooling.md", "One max pool buys little exact")
+@pytest.mark.guards("pooling.md", "even less stays the same. Yet the network's answer almost never changes")
 def test_shift_measurements_recomputed(model):
     from cnn_glossary.mnist.data import load_mnist
 

@@ -52,6 +52,7 @@ def test_softmax_functions_against_scipy():
 
 
 @pytest.mark.checks("softmax/worked")
+@pytest.mark.guards("softmax.md", "results is nan. The stable form")
 def test_worked_steps(model):
     from cnn_glossary.kernels import test_digit
 
