@@ -53,7 +53,7 @@ def test_pool2d_equals_a_plain_loop_and_keras(shape, k, s):
 
 
 @pytest.mark.checks("pooling/worked")
-@pytest.mark.guards("pooling.md", "the last row and column are never read")
+@pytest.mark.guards("pooling.md", "2x2 pool of stride 2, an odd input and no padding, the last row and column are never read")
 def test_worked_example_windows_and_sizes():
     c = publish.collect(SNIPPETS / "worked.py")
     rows = c.tables["windows"]["rows"]
@@ -73,7 +73,7 @@ def test_worked_example_windows_and_sizes():
         assert (shape[1], shape[2]) == (out, out), (i, pool, stride, padding)
     # the page: a 5x5 input pooled 2x2 with stride 2 and valid padding never reads its last row
     n = values(c)["odd_input"]
-    assert n % 2 == 1 and values(c)["stride"] == 2
+    assert n % 2 == 1 and values(c)["stride"] == values(c)["pool_size"] == 2  # the sentence names a 2x2 pool, stride 2
     ramp = np.arange(n * n, dtype="float32").reshape(1, n, n, 1)
     read = np.asarray(L.MaxPooling2D(2)(ramp)).max()  # the largest value it keeps: the last cell it reads
     unread_rows = n - (int(read) // n + 1)
