@@ -50,6 +50,15 @@ def test_hand_filters_against_scipy(digit):
         assert v[f"{key}_max"] == pytest.approx(ref.max(), abs=1e-4)
     assert np.allclose(responses[:, :, 0], digit, atol=1e-4)  # identity (published rounded to 4 decimals)
     assert c.figures["hand_filters"].format == "png"
+    # the caption names, for each colour scale, the panels drawn in it: signed responses (SciPy's, above) diverging
+    from cnn_glossary.figures.conv import SCALE_WORDS
+
+    caption = c.figures["hand_filters"].caption
+    for name, kernel in HAND_FILTERS.items():
+        signed = bool((correlate2d(np.pad(digit, 1), kernel, mode="valid") < -1e-9).any())
+        words = SCALE_WORDS["PuOr_r" if signed else "gray_r"]
+        part = next(p for p in caption.split("Colours: ")[1].rstrip(".").split("; ") if p.endswith(words))
+        assert name in part.split(": ")[0].split(", "), (name, caption)
 
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)

@@ -94,8 +94,16 @@ def test_real_map_pooled_like_keras_pool1(model):
     assert v["keras_difference"] < 1e-6
     assert v["mean_max_pooled"] == pytest.approx(loop_pool(fmap, 2, 2, np.max).mean(), abs=1e-6)
     assert v["mean_average_pooled"] == pytest.approx(loop_pool(fmap, 2, 2, np.mean).mean(), abs=1e-6)
-    # the alt text: no cell of the average pool is brighter than the max pool's
+    # the alt text: no cell of the average pool is stronger than the max pool's
     assert (loop_pool(fmap, 2, 2, np.mean) <= loop_pool(fmap, 2, 2, np.max) + 1e-7).all()
+    # one colour convention across pages: a non-negative map is drawn dark on white, and the caption says so
+    from cnn_glossary.figures.conv import SCALE_WORDS
+    from cnn_glossary.figures.pooling import maps_figure
+
+    drawn = maps_figure(fmap, fmap[::2, ::2], fmap[::2, ::2], ["a", "b", "c"])
+    assert {ax.images[0].get_cmap().name for ax in drawn.axes} == {"gray_r"}
+    assert SCALE_WORDS["gray_r"] in c.figures["maps"].caption and SCALE_WORDS["gray_r"] in c.figures["maps"].alt
+    assert "black" not in c.figures["maps"].caption
     # the caption's channel responds on the strokes: its mean on strokes beats its mean on the background
     stroke = test_digit() > 0.5
     assert fmap[stroke].mean() > fmap[~stroke].mean()
