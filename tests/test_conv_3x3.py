@@ -103,6 +103,11 @@ def test_fit_snippet_curve():
         assert first_exact is not None and first_exact >= bound
         assert first_exact == bound  # the page says the fit reaches exactness at the bound itself
     assert "residual" in c.figures
+    # the alt text's range of width-1 residuals, recomputed from the same random kernels (same seed, same order)
+    rng = np.random.default_rng(0)
+    targets = {ch: [rng.normal(size=(5, 5, ch, ch)) for _ in range(2)] for ch in (1, 2, 3)}
+    start = [max(fit_two_3x3(t, 1, restarts=2, iterations=1500)[0] for t in ts) for ts in targets.values()]
+    assert f"start between {min(start):.0%} and {max(start):.0%} at width 1" in c.figures["residual"].alt
 
 
 @pytest.mark.checks("conv_3x3/winograd")
