@@ -127,6 +127,7 @@ def test_trainable_parameters_by_hand(frozen, score):
 
 @pytest.mark.checks("mnist/score")
 @pytest.mark.guards("mnist.md", "convolutions are followed by batch normalisation and a ReLU; the last one, classifier_1x1, is a")
+@pytest.mark.guards("batch-norm.md", "every convolution except the final classifier is followed by batch normalisation and then ReLU")
 def test_which_convolutions_have_batch_norm_and_relu(frozen, score):
     """The page: 'n of its m convolutions are followed by batch normalisation and a ReLU; the last one, ...'."""
     import keras
