@@ -150,6 +150,7 @@ def test_gaussian_fit_residual_separates_a_gaussian_from_a_plateau():
 
 @pytest.mark.checks("receptive_field/effective")
 @pytest.mark.guards("receptive-field.md", "of the field's area but carries")
+@pytest.mark.guards("receptive-field.md", "the gradient is concentrated towards its centre")
 def test_effective_field_sentence_follows_its_statistics():
     c = publish.collect(SNIPPETS / "effective.py")
     v = values(c)
