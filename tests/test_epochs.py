@@ -185,6 +185,7 @@ def test_early_stopping_runs_stop_where_the_curve_says(early):
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("epochs/early_stopping")
 @pytest.mark.guards("epochs.md", "the full run's lowest point: the early wiggles end them too soon")
+@pytest.mark.guards("epochs.md", "Compare the accuracy column of the runs table")
 def test_early_stopping_against_the_full_history(early):
     """Stop epochs and end weights of the callback runs, checked against the full run's history and a loop."""
     val = early.values["val_loss_history"]["value"]
@@ -202,6 +203,12 @@ def test_early_stopping_against_the_full_history(early):
     # what the page says about this run: both callback runs stop before the overall minimum
     assert early.values["patience5_stop"]["value"] < early.values["best_epoch"]["value"]
     assert early.values["defaults_stop"]["value"] < early.values["best_epoch"]["value"]
+    # the page's "the loss and the accuracy can disagree": in the runs table the lowest validation loss is not
+    # the highest validation accuracy
+    table = early.tables["runs"]
+    loss_col, acc_col = table["headers"].index("validation loss"), table["headers"].index("validation accuracy")
+    lowest_loss = min(table["rows"], key=lambda r: r[loss_col])
+    assert lowest_loss[acc_col] < max(r[acc_col] for r in table["rows"]), table["rows"]
 
 
 @pytest.mark.checks("epochs/early_stopping")
