@@ -70,6 +70,7 @@ def test_output_size_matches_keras(input_size, kernel_size, padding, stride, dil
     assert ours == keras_output_size(input_size, kernel_size, padding, stride, dilation)
 
 
+@pytest.mark.guards("convolution.md", "with any odd extra zero at the bottom and right")
 def test_same_padding_puts_the_odd_zero_bottom_right():
     assert padding_amounts(6, 3, "same", stride=2) == (0, 1)
     # the TensorFlow convolution agrees: compare with an explicit (0, 1) pad
@@ -82,6 +83,7 @@ def test_same_padding_puts_the_odd_zero_bottom_right():
     tf_out = np.asarray(layer(x[None, :, :, None]))[0, :, :, 0]
     manual = np.pad(x, ((0, 1), (0, 1)))
     assert np.allclose(tf_out, correlate2d(manual, k, mode="valid")[::2, ::2], atol=1e-5)
+    assert tf_out.shape == (3, 3)  # ceil(6 / 2), as the page says of "same"
 
 
 @pytest.mark.parametrize("padding", [0, 1, 2])
