@@ -180,3 +180,16 @@ def test_training_versus_validation_sentence(frozen):
     said = f"{clipped} accuracy points, from epochs {', '.join(map(str, where))}, lie below 97%"
     assert (said in c.figures["curves"].caption) == (clipped > 0), c.figures["curves"].caption
     assert "score above" not in c.figures["curves"].caption  # the figure also appears on the Epochs page
+
+
+@pytest.mark.checks("mnist/score")
+@pytest.mark.guards("mnist.md", "a small one learns it in minutes on an ordinary computer")
+def test_training_takes_minutes_on_a_small_cpu(frozen, score):
+    """The page's 'in minutes on an ordinary computer': the recorded run, on the recorded CPU, took under an hour."""
+    seconds = frozen.data["wall_seconds"]
+    assert 60 <= seconds < 3600, seconds
+    assert score.values["wall_minutes"]["value"] == pytest.approx(seconds / 60, abs=0.05)
+    import re
+
+    cores = re.search(r"\((\d+) cores?\)", frozen.data["cpu"])  # e.g. "AMD EPYC (2 cores)": a CPU, no GPU
+    assert cores and int(cores.group(1)) <= 8, frozen.data["cpu"]
