@@ -88,6 +88,7 @@ def test_alternating_least_squares_is_as_good_as_an_independent_solver():
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("conv_3x3/fit")
 @pytest.mark.guards("conv-3x3.md", "Only a wider middle layer makes the fit exact")
+@pytest.mark.guards("conv-3x3.md", "Equal-width linear stacks cannot fit random 5x5 kernels")
 @pytest.mark.guards("conv-3x3.md", "Each is the smallest width the counting argument allows")
 def test_fit_snippet_curve():
     c = publish.collect(ROOT / "snippets" / "conv_3x3" / "fit.py")
