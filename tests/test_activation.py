@@ -64,6 +64,10 @@ def test_autodiff_derivatives_match_closed_forms(name):
 
 
 @pytest.mark.checks("activation/worked")
+@pytest.mark.guards("activation.md", "through ten layers the slopes alone contribute a factor of at most")
+@pytest.mark.guards("activation.md", "both are smooth and dip below zero")
+@pytest.mark.guards("readme-map.md", "its slope never exceeds a quarter")
+@pytest.mark.guards("activation.md", "Keras's own two defaults differ")
 def test_worked_numbers_against_scipy_and_closed_forms():
     c = publish.collect(SNIPPETS / "worked.py")
     v = {k: d["value"] for k, d in c.values.items()}
@@ -121,6 +125,8 @@ def test_compose_dense_and_conv_by_numpy_loops():
 
 
 @pytest.mark.checks("activation/collapse")
+@pytest.mark.guards("activation.md", "(float32 rounding)")
+@pytest.mark.guards("activation.md", "The ReLU has made the map nonlinear")
 def test_collapse_snippet():
     c = publish.collect(SNIPPETS / "collapse.py")
     v = {k: d["value"] for k, d in c.values.items()}
@@ -134,6 +140,7 @@ def test_collapse_snippet():
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("activation/dead_units")
+@pytest.mark.guards("activation.md", "In the first layer, part of the silence has a simple cause")
 def test_never_firing_counts_against_numpy():
     """The snippet's table, checked on the frozen model against a plain per-layer count."""
     import keras
@@ -167,6 +174,8 @@ def test_never_firing_counts_against_numpy():
 
 
 @pytest.mark.checks("activation/unit")
+@pytest.mark.guards("activation.md", "ReLU passes the positive $z$ and turns the negative one into 0")
+@pytest.mark.guards("activation.md", "Sigmoid's outputs are both positive; tanh keeps the sign")
 def test_unit_example_by_hand():
     """Two units: the pre-activations by a plain loop, each activation's output by its closed form."""
     import re
@@ -203,6 +212,7 @@ def test_unit_example_by_hand():
 
 
 @pytest.mark.checks("activation/zero_centred")
+@pytest.mark.guards("activation.md", "all of that unit's weight gradients share one sign for a given example")
 def test_weight_gradient_signs_by_the_chain_rule():
     """dL/dw_i = (z - target) * input_i by hand; sigmoid inputs give one sign, tanh inputs give both."""
     rng = np.random.default_rng(5)

@@ -67,6 +67,7 @@ def test_fold_against_tf_conv2d_and_keras_batch_norm():
 
 
 @pytest.mark.checks("batch_norm/modes")
+@pytest.mark.guards("batch-norm.md", "the two modes differ by up to")
 def test_training_and_inference_modes(model, batch):
     v = values(c := publish.collect(SNIPPETS / "modes.py"))
     bn = model.get_layer("conv1_bn")
@@ -119,6 +120,7 @@ def test_learned_parameters_read_back(model):
 
 
 @pytest.mark.checks("batch_norm/fold")
+@pytest.mark.guards("batch-norm.md", "which is rounding error in single precision")
 def test_folded_convolutions_equal_keras_conv_plus_bn(model, batch):
     c = publish.collect(SNIPPETS / "fold.py")
     v = values(c)

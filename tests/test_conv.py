@@ -70,6 +70,7 @@ def test_output_size_matches_keras(input_size, kernel_size, padding, stride, dil
     assert ours == keras_output_size(input_size, kernel_size, padding, stride, dilation)
 
 
+@pytest.mark.guards("convolution.md", "with any odd extra zero at the bottom and right")
 def test_same_padding_puts_the_odd_zero_bottom_right():
     assert padding_amounts(6, 3, "same", stride=2) == (0, 1)
     # the TensorFlow convolution agrees: compare with an explicit (0, 1) pad
@@ -82,6 +83,7 @@ def test_same_padding_puts_the_odd_zero_bottom_right():
     tf_out = np.asarray(layer(x[None, :, :, None]))[0, :, :, 0]
     manual = np.pad(x, ((0, 1), (0, 1)))
     assert np.allclose(tf_out, correlate2d(manual, k, mode="valid")[::2, ::2], atol=1e-5)
+    assert tf_out.shape == (3, 3)  # ceil(6 / 2), as the page says of "same"
 
 
 @pytest.mark.parametrize("padding", [0, 1, 2])
@@ -106,6 +108,7 @@ def test_reference_loop_matches_tensorflow_multichannel():
     assert np.allclose(cross_correlate2d(x, k, padding="same", stride=2, bias=b), tf_out, atol=1e-4)
 
 
+@pytest.mark.guards("convolution.md", "Keras's Conv2D accepts two paddings")
 def test_keras_conv2d_knows_valid_and_same_only():
     """The page says Conv2D accepts "valid" and "same" only: a third name must be refused."""
     for padding in ("valid", "same"):
@@ -115,6 +118,7 @@ def test_keras_conv2d_knows_valid_and_same_only():
 
 
 @pytest.mark.parametrize("kernel_size,dilation", [(3, 1), (2, 1), (3, 2)])
+@pytest.mark.guards("convolution.md", "full padding needs ZeroPadding2D")
 def test_full_padding_is_zeropadding_then_valid(kernel_size, dilation):
     """"Full" padding (Dumoulin & Visin's term) in Keras: ZeroPadding2D(k_eff - 1), then a "valid" Conv2D."""
     rng = np.random.default_rng(kernel_size + dilation)

@@ -54,6 +54,8 @@ def test_worked_example_against_keras_layers_and_their_gradient():
 
 
 @pytest.mark.checks("conv_3x3/today")
+@pytest.mark.guards("conv-3x3.md", "MobileNet spends most of its compute in 1x1 layers")
+@pytest.mark.guards("conv-3x3.md", "replaces every standard 3x3 layer but the first by a")
 def test_mobilenet_share_and_convnext_kernels():
     c = publish.collect(SNIPPETS / "today.py")
     v = {k: c.values[k]["value"] for k in c.values}

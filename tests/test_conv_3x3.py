@@ -87,6 +87,9 @@ def test_alternating_least_squares_is_as_good_as_an_independent_solver():
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("conv_3x3/fit")
+@pytest.mark.guards("conv-3x3.md", "Only a wider middle layer makes the fit exact")
+@pytest.mark.guards("conv-3x3.md", "Equal-width linear stacks cannot fit random 5x5 kernels")
+@pytest.mark.guards("conv-3x3.md", "Each is the smallest width the counting argument allows")
 def test_fit_snippet_curve():
     c = publish.collect(ROOT / "snippets" / "conv_3x3" / "fit.py")
     rows = c.tables["fit"]["rows"]
@@ -101,6 +104,11 @@ def test_fit_snippet_curve():
         assert first_exact is not None and first_exact >= bound
         assert first_exact == bound  # the page says the fit reaches exactness at the bound itself
     assert "residual" in c.figures
+    # the alt text's range of width-1 residuals, recomputed from the same random kernels (same seed, same order)
+    rng = np.random.default_rng(0)
+    targets = {ch: [rng.normal(size=(5, 5, ch, ch)) for _ in range(2)] for ch in (1, 2, 3)}
+    start = [max(fit_two_3x3(t, 1, restarts=2, iterations=1500)[0] for t in ts) for ts in targets.values()]
+    assert f"start between {min(start):.0%} and {max(start):.0%} at width 1" in c.figures["residual"].alt
 
 
 @pytest.mark.checks("conv_3x3/winograd")

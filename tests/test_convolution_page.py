@@ -176,3 +176,17 @@ def test_multichannel_figure_shows_every_input_in_every_output_row():
         assert f"output {f}" in row[-1]
     alt = multichannel_alt(x, kernel, out)
     assert "4 rows" in alt and "all 3 input channels" in alt and "2 by 2 kernel slice" in alt and "4 by 4" in alt
+
+
+@pytest.mark.guards("convolution.md", "the stride of 2 stops the window one row short of the bottom")
+def test_stride_two_leaves_the_last_row_and_column_unread():
+    """A plain loop over the window positions of the page's stride-2 example: which input rows are ever read."""
+    config = by_name("no_padding_strides_odd")
+    i, k, s = config.input_size, config.kernel_size, config.stride
+    assert s == 2 and config.padding in (0, "valid") and config.dilation == 1
+    read = set()
+    start = 0
+    while start + k <= i:  # every window that fits, without padding
+        read.update(range(start, start + k))
+        start += s
+    assert sorted(set(range(i)) - read) == [i - 1]  # exactly the last row (and, by symmetry, column) is unread

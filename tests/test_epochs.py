@@ -57,6 +57,7 @@ def test_epoch_batches_cover_the_training_set_once(n, batch_size, drop):
 
 
 @pytest.mark.checks("epochs/worked")
+@pytest.mark.guards("epochs.md", "Every image is seen exactly once per epoch, in a new order each time")
 def test_worked_snippet_against_tf_data():
     """The 10-image example: batch sizes and step counts as tf.data makes them; each epoch sees each image once."""
     import tensorflow as tf
@@ -108,6 +109,8 @@ def test_steps_snippet_against_the_data_and_a_loop():
 
 
 @pytest.mark.checks("epochs/defaults")
+@pytest.mark.guards("epochs.md", "training stops at the first epoch that does not improve")
+@pytest.mark.guards("epochs.md", "the model keeps the weights of the last epoch it trained")
 def test_defaults_snippet_matches_a_real_callback():
     import keras
 
@@ -181,6 +184,8 @@ def test_early_stopping_runs_stop_where_the_curve_says(early):
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("epochs/early_stopping")
+@pytest.mark.guards("epochs.md", "the full run's lowest point: the early wiggles end them too soon")
+@pytest.mark.guards("epochs.md", "Compare the accuracy column of the runs table")
 def test_early_stopping_against_the_full_history(early):
     """Stop epochs and end weights of the callback runs, checked against the full run's history and a loop."""
     val = early.values["val_loss_history"]["value"]
@@ -198,6 +203,12 @@ def test_early_stopping_against_the_full_history(early):
     # what the page says about this run: both callback runs stop before the overall minimum
     assert early.values["patience5_stop"]["value"] < early.values["best_epoch"]["value"]
     assert early.values["defaults_stop"]["value"] < early.values["best_epoch"]["value"]
+    # the page's "the loss and the accuracy can disagree": in the runs table the lowest validation loss is not
+    # the highest validation accuracy
+    table = early.tables["runs"]
+    loss_col, acc_col = table["headers"].index("validation loss"), table["headers"].index("validation accuracy")
+    lowest_loss = min(table["rows"], key=lambda r: r[loss_col])
+    assert lowest_loss[acc_col] < max(r[acc_col] for r in table["rows"]), table["rows"]
 
 
 @pytest.mark.checks("epochs/early_stopping")

@@ -37,6 +37,8 @@ def model():
 
 
 @pytest.mark.checks("filters/hand_designed")
+@pytest.mark.guards("filters.md", "so it overshoots on both sides of a stroke")
+@pytest.mark.guards("filters.md", "with opposite signs where a stroke begins and ends")
 def test_hand_filters_against_scipy(digit):
     c = publish.collect(SNIPPETS / "hand_designed.py")
     v = values(c)
@@ -49,7 +51,22 @@ def test_hand_filters_against_scipy(digit):
         assert v[f"{key}_min"] == pytest.approx(ref.min(), abs=1e-4)
         assert v[f"{key}_max"] == pytest.approx(ref.max(), abs=1e-4)
     assert np.allclose(responses[:, :, 0], digit, atol=1e-4)  # identity (published rounded to 4 decimals)
+    # the page: sharpen overshoots the [0, 1] pixel range on both sides; Sobel x and y give both signs
+    sharpen = correlate2d(np.pad(digit, 1), HAND_FILTERS["sharpen"], mode="valid")
+    assert sharpen.min() < 0 and sharpen.max() > 1
+    for name in ("Sobel x", "Sobel y"):
+        ref = correlate2d(np.pad(digit, 1), HAND_FILTERS[name], mode="valid")
+        assert ref.min() < 0 < ref.max(), name
     assert c.figures["hand_filters"].format == "png"
+    # the caption names, for each colour scale, the panels drawn in it: signed responses (SciPy's, above) diverging
+    from cnn_glossary.figures.conv import SCALE_WORDS
+
+    caption = c.figures["hand_filters"].caption
+    for name, kernel in HAND_FILTERS.items():
+        signed = bool((correlate2d(np.pad(digit, 1), kernel, mode="valid") < -1e-9).any())
+        words = SCALE_WORDS["PuOr_r" if signed else "gray_r"]
+        part = next(p for p in caption.split("Colours: ")[1].rstrip(".").split("; ") if p.endswith(words))
+        assert name in part.split(": ")[0].split(", "), (name, caption)
 
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)

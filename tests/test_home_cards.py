@@ -36,3 +36,19 @@ def test_epochs_card_alt_claim_holds():
     h = results.for_page().data["history"]
     assert h["loss"][-1] < h["loss"][0] and h["val_loss"][-1] < h["val_loss"][0]
     assert np.isfinite(h["loss"]).all()
+
+
+@pytest.mark.checks("home/cards")
+def test_image_cards_follow_the_dark_on_white_convention():
+    """Filters, Feature Maps and Pooling draw non-negative images dark on white; the home cards must agree."""
+    from cnn_glossary.figures.cards import thumbnails
+    from cnn_glossary.mnist import results
+    from cnn_glossary.mnist.data import load_mnist
+
+    figs = thumbnails(load_mnist().x_test[0], results.for_page().data["history"])
+    for page, fig in figs.items():
+        for ax in fig.axes:
+            for im in ax.images:
+                data = np.asarray(im.get_array())
+                if data.dtype != bool and data.min() >= 0:  # a non-negative picture, not a mask
+                    assert im.get_cmap().name == "gray_r", (page, im.get_cmap().name)

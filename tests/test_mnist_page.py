@@ -56,9 +56,11 @@ def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/score")
+@pytest.mark.guards("mnist.md", "from 12x12 down to 3x3")
 def test_layer_table_shapes_follow_the_formula(score):
     table = score.tables["layers"]
     size = 28
+    after_first_pool, pooled = [], False
     for name, kind, shape, _ in table["rows"]:
         if kind == "Conv2D":
             padding = "same" if name == "conv1" else 0
@@ -68,6 +70,11 @@ def test_layer_table_shapes_follow_the_formula(score):
             size = output_size(size, 2, 0, stride=2)
         if kind in ("Conv2D", "MaxPooling2D"):
             assert shape.startswith(f"({size}, {size},"), (name, shape, size)
+        if kind == "Conv2D" and pooled:
+            after_first_pool.append(size)
+        pooled = pooled or kind == "MaxPooling2D"
+    # the page: after the first pooling the maps go "from 12x12 down to 3x3"
+    assert (after_first_pool[0], after_first_pool[-1]) == (12, 3), after_first_pool
 
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
@@ -104,6 +111,7 @@ def test_keras_example_parameter_count(score):
 
 
 @pytest.mark.checks("mnist/score")
+@pytest.mark.guards("mnist.md", "are batch normalisation's running means and variances")
 def test_trainable_parameters_by_hand(frozen, score):
     """Batch normalisation keeps 4 numbers per channel, of which 2 (moving mean, variance) are not trained."""
     layers = frozen.data["layers"]  # the layer list the training run recorded
@@ -118,6 +126,8 @@ def test_trainable_parameters_by_hand(frozen, score):
 
 
 @pytest.mark.checks("mnist/score")
+@pytest.mark.guards("mnist.md", "convolutions are followed by batch normalisation and a ReLU; the last one, classifier_1x1, is a")
+@pytest.mark.guards("batch-norm.md", "every convolution except the final classifier is followed by batch normalisation and then ReLU")
 def test_which_convolutions_have_batch_norm_and_relu(frozen, score):
     """The page: 'n of its m convolutions are followed by batch normalisation and a ReLU; the last one, ...'."""
     import keras
@@ -170,3 +180,16 @@ def test_training_versus_validation_sentence(frozen):
     said = f"{clipped} accuracy points, from epochs {', '.join(map(str, where))}, lie below 97%"
     assert (said in c.figures["curves"].caption) == (clipped > 0), c.figures["curves"].caption
     assert "score above" not in c.figures["curves"].caption  # the figure also appears on the Epochs page
+
+
+@pytest.mark.checks("mnist/score")
+@pytest.mark.guards("mnist.md", "a small one learns it in minutes on an ordinary computer")
+def test_training_takes_minutes_on_a_small_cpu(frozen, score):
+    """The page's 'in minutes on an ordinary computer': the recorded run, on the recorded CPU, took under an hour."""
+    seconds = frozen.data["wall_seconds"]
+    assert 60 <= seconds < 3600, seconds
+    assert score.values["wall_minutes"]["value"] == pytest.approx(seconds / 60, abs=0.05)
+    import re
+
+    cores = re.search(r"\((\d+) cores?\)", frozen.data["cpu"])  # e.g. "AMD EPYC (2 cores)": a CPU, no GPU
+    assert cores and int(cores.group(1)) <= 8, frozen.data["cpu"]

@@ -53,6 +53,7 @@ def test_pool2d_equals_a_plain_loop_and_keras(shape, k, s):
 
 
 @pytest.mark.checks("pooling/worked")
+@pytest.mark.guards("pooling.md", "2x2 pool of stride 2, an odd input and no padding, the last row and column are never read")
 def test_worked_example_windows_and_sizes():
     c = publish.collect(SNIPPETS / "worked.py")
     rows = c.tables["windows"]["rows"]
@@ -72,7 +73,7 @@ def test_worked_example_windows_and_sizes():
         assert (shape[1], shape[2]) == (out, out), (i, pool, stride, padding)
     # the page: a 5x5 input pooled 2x2 with stride 2 and valid padding never reads its last row
     n = values(c)["odd_input"]
-    assert n % 2 == 1 and values(c)["stride"] == 2
+    assert n % 2 == 1 and values(c)["stride"] == values(c)["pool_size"] == 2  # the sentence names a 2x2 pool, stride 2
     ramp = np.arange(n * n, dtype="float32").reshape(1, n, n, 1)
     read = np.asarray(L.MaxPooling2D(2)(ramp)).max()  # the largest value it keeps: the last cell it reads
     unread_rows = n - (int(read) // n + 1)
@@ -93,8 +94,16 @@ def test_real_map_pooled_like_keras_pool1(model):
     assert v["keras_difference"] < 1e-6
     assert v["mean_max_pooled"] == pytest.approx(loop_pool(fmap, 2, 2, np.max).mean(), abs=1e-6)
     assert v["mean_average_pooled"] == pytest.approx(loop_pool(fmap, 2, 2, np.mean).mean(), abs=1e-6)
-    # the alt text: no cell of the average pool is brighter than the max pool's
+    # the alt text: no cell of the average pool is stronger than the max pool's
     assert (loop_pool(fmap, 2, 2, np.mean) <= loop_pool(fmap, 2, 2, np.max) + 1e-7).all()
+    # one colour convention across pages: a non-negative map is drawn dark on white, and the caption says so
+    from cnn_glossary.figures.conv import SCALE_WORDS
+    from cnn_glossary.figures.pooling import maps_figure
+
+    drawn = maps_figure(fmap, fmap[::2, ::2], fmap[::2, ::2], ["a", "b", "c"])
+    assert {ax.images[0].get_cmap().name for ax in drawn.axes} == {"gray_r"}
+    assert SCALE_WORDS["gray_r"] in c.figures["maps"].caption and SCALE_WORDS["gray_r"] in c.figures["maps"].alt
+    assert "black" not in c.figures["maps"].caption
     # the caption's channel responds on the strokes: its mean on strokes beats its mean on the background
     stroke = test_digit() > 0.5
     assert fmap[stroke].mean() > fmap[~stroke].mean()
@@ -119,6 +128,10 @@ def test_parameter_counts_against_keras(model):
 
 
 @pytest.mark.checks("pooling/shift")
+@pytest.mark.guards("pooling.md", "One max pool buys little exact")
+@pytest.mark.guards("pooling.md", "Pooling is equivariant to shifts by its stride, and only partly invariant")
+@pytest.mark.guards("pooling.md", "on its own it makes the network only a little")
+@pytest.mark.guards("pooling.md", "even less stays the same. Yet the network's answer almost never changes")
 def test_shift_measurements_recomputed(model):
     from cnn_glossary.mnist.data import load_mnist
 

@@ -38,6 +38,7 @@ def values(c):
 
 
 @pytest.mark.checks("receptive_field/worked")
+@pytest.mark.guards("receptive-field.md", "Dilation widens only its own layer; it leaves the jump alone")
 def test_worked_example_against_a_plain_dependency_loop():
     c = publish.collect(SNIPPETS / "worked.py")
     v = values(c)
@@ -64,6 +65,8 @@ def test_worked_example_against_a_plain_dependency_loop():
 
 
 @pytest.mark.checks("receptive_field/growth")
+@pytest.mark.guards("receptive-field.md", "Each pooling doubles the slope of the next stretch")
+@pytest.mark.guards("receptive-field.md", "so the map keeps its full resolution")
 def test_growth_sentences_follow_the_layers():
     from cnn_glossary.mnist.train import build_model
 
@@ -98,6 +101,7 @@ def test_growth_sentences_follow_the_layers():
 
 
 @pytest.mark.checks("receptive_field/mnist_layers")
+@pytest.mark.guards("receptive-field.md", "With valid padding and a stride, that union")
 def test_union_after_global_pooling_is_measured_and_can_miss_rows():
     from cnn_glossary.mnist.train import build_model
 
@@ -145,6 +149,8 @@ def test_gaussian_fit_residual_separates_a_gaussian_from_a_plateau():
 
 
 @pytest.mark.checks("receptive_field/effective")
+@pytest.mark.guards("receptive-field.md", "of the field's area but carries")
+@pytest.mark.guards("receptive-field.md", "the gradient is concentrated towards its centre")
 def test_effective_field_sentence_follows_its_statistics():
     c = publish.collect(SNIPPETS / "effective.py")
     v = values(c)
@@ -179,6 +185,7 @@ def test_centre_gradient_is_the_composed_kernel():
 
 
 @pytest.mark.checks("receptive_field/depth")
+@pytest.mark.guards("receptive-field.md", "The effective field also grows more slowly than the theoretical one")
 def test_effective_width_exponent_against_a_numpy_rerun():
     from scipy.signal import convolve2d
 

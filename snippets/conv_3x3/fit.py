@@ -27,7 +27,8 @@ publish.table("fit", rows, headers=["channels", "5x5 weights", "residual at chan
 publish.figure(
     "residual", residual_curve_figure(WIDTHS, curves, equal_width=CHANNELS, floor=EXACT),
     alt="Line chart, log scale, of the relative residual of the best fit against the middle layer's width, one "
-    "line per channel count. Each line starts between about 20 and 80 percent at width 1 and drops to the "
+    f"line per channel count. The lines start between {min(w[0] for w in curves.values()):.0%} and "
+    f"{max(w[0] for w in curves.values()):.0%} at width 1 and drop to the "
     "bottom line, marked exact, at a width that grows with the channel count; rings mark equal widths.",
     caption=f"Worst relative residual over {N_KERNELS} random 5x5 kernels when two linear 3x3 layers, with "
     "channels_mid channels between them, are fitted to a 5x5 layer (alternating least squares, random "

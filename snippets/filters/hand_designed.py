@@ -3,7 +3,7 @@
 import numpy as np
 
 from cnn_glossary import publish
-from cnn_glossary.figures.conv import image_row_figure, scale_words
+from cnn_glossary.figures.conv import SCALE_WORDS, image_row_figure
 from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.kernels import DIGIT_INDEX, HAND_FILTERS, apply_kernels, test_digit
 
@@ -23,6 +23,12 @@ fig = image_row_figure([responses[:, :, i] for i in range(len(names))],
                        [f"{n}: {responses[:, :, i].min():.1f} to {responses[:, :, i].max():.1f}"
                         for i, n in enumerate(names)],
                        kernels=[HAND_FILTERS[n] for n in names], ncols=3, decimals=2)
+# which panels use which colour scale, read from the drawn images (never-negative results grey, signed ones diverging)
+by_scale = {}
+for ax in fig.axes:
+    if ax.images and ":" in ax.get_title():
+        by_scale.setdefault(ax.images[0].get_cmap().name, []).append(ax.get_title().split(":")[0])
+panel_scales = "; ".join(f"{', '.join(panels)}: {SCALE_WORDS[cmap]}" for cmap, panels in by_scale.items())
 publish.figure(
     "hand_filters", fig,
     format="png",
@@ -30,5 +36,5 @@ publish.figure(
     "returns the digit, the box blur softens it, sharpen strengthens its edges, Sobel x and Sobel y light up "
     "vertical and horizontal edges with opposite signs on either side, the Laplacian outlines the strokes.",
     caption="Hand-designed kernels (numbers above) and the test digit after cross-correlation with each. "
-    f"Colours: {scale_words(fig)}.",
+    f"Colours: {panel_scales}.",
 )

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from cnn_glossary import publish
+from cnn_glossary.figures.conv import scale_words
 from cnn_glossary.figures.pooling import maps_figure
 from cnn_glossary.kernels import DIGIT_INDEX, test_digit
 from cnn_glossary.mnist import results
@@ -27,13 +28,14 @@ publish.value("keras_difference", float(np.abs(max_pooled - pool1[:, :, channel]
 publish.value("mean_max_pooled", float(max_pooled.mean()), fmt=".2f")
 publish.value("mean_average_pooled", float(average_pooled.mean()), fmt=".2f")
 n, m = feature_map.shape[0], max_pooled.shape[0]
+fig = maps_figure(feature_map, max_pooled, average_pooled,
+                  [f"conv1 map {channel}, {n}x{n}", f"max pool, {m}x{m}", f"average pool, {m}x{m}"])
 publish.figure(
-    "maps", maps_figure(feature_map, max_pooled, average_pooled,
-                        [f"conv1 map {channel}, {n}x{n}", f"max pool, {m}x{m}", f"average pool, {m}x{m}"]),
+    "maps", fig,
     format="png",
-    alt=f"Three heat maps of the same handwritten digit on one colour scale: the {n} by {n} output of conv1's "
-    f"filter {channel}, bright along the strokes, then its {m} by {m} max-pooled version, then its {m} by {m} "
-    "average-pooled version, in which no cell is brighter than in the max-pooled one.",
+    alt=f"Three heat maps of the same handwritten digit on one colour scale ({scale_words(fig)}): the {n} by {n} "
+    f"output of conv1's filter {channel}, strongest along the strokes, then its {m} by {m} max-pooled version, "
+    f"then its {m} by {m} average-pooled version, in which no cell is stronger than in the max-pooled one.",
     caption=f"Test digit {DIGIT_INDEX} through our trained network: conv1's map {channel} (after batch norm and "
-    f"ReLU), pooled 2x2 by max and by average, all on one colour scale (black = 0).",
+    f"ReLU), pooled 2x2 by max and by average, all on one colour scale: {scale_words(fig)}.",
 )

@@ -47,7 +47,7 @@ def thumbnails(digit, history: dict) -> dict:
     padded = np.pad(img, 1)
     response = sum(sobel[i, j] * padded[i : i + 28, j : j + 28] for i in range(3) for j in range(3))
     a1.imshow(img, cmap="gray_r")
-    a2.imshow(np.maximum(response, 0), cmap="magma")
+    a2.imshow(np.maximum(response, 0), cmap="gray_r")  # the site's convention: non-negative maps dark on white
     for a in (a1, a2):
         a.axis("off")
     out["feature-maps.md"] = fig

@@ -33,12 +33,17 @@ def worked_figure(x: np.ndarray, max_pooled: np.ndarray, average_pooled: np.ndar
     return fig
 
 
-def maps_figure(feature_map: np.ndarray, max_pooled: np.ndarray, average_pooled: np.ndarray, titles: list[str]):
-    """A real feature map and its two pooled versions, side by side on one colour scale."""
+def maps_figure(feature_map: np.ndarray, max_pooled: np.ndarray, average_pooled: np.ndarray, titles: list[str],
+                cmap: str = "gray_r"):
+    """A real feature map and its two pooled versions, side by side on one colour scale.
+
+    The default is the site's convention for non-negative maps (dark on white, as on the Filters and Feature-maps
+    pages); caption words for it come from ``figures.conv.scale_words``.
+    """
     fig, axes = plt.subplots(1, 3, figsize=(6.6, 2.5))
     top = float(feature_map.max()) or 1.0
     for ax, m, title in zip(axes, (feature_map, max_pooled, average_pooled), titles):
-        ax.imshow(m, cmap="magma", vmin=0, vmax=top, interpolation="nearest")
+        ax.imshow(m, cmap=cmap, vmin=0, vmax=top, interpolation="nearest")
         ax.set_title(title, fontsize=9)
         ax.set_xticks([]), ax.set_yticks([])
     fig.tight_layout()
