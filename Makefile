@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve build test test-notebooks quick preview reproduce benchmark clean
+.PHONY: install serve build test test-long quick preview reproduce benchmark clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,8 @@ build: $(STAMP)  ## the strict build into site/
 test: $(STAMP)  ## every test: pure functions, tiny sites, the strict build, the browser
 	$(BIN)/python -m pytest
 
-test-notebooks: $(STAMP)  ## run every page's generated notebook top to bottom (minutes; CI runs it)
-	$(BIN)/python -m pytest -m notebooks
+test-long: $(STAMP)  ## every generated notebook run top to bottom, every figure snippet drawn twice (minutes; CI runs it)
+	$(BIN)/python -m pytest -m long
 
 quick: $(STAMP)  ## the tests that need neither a browser nor the full site build (not marked slow/browser)
 	$(BIN)/python -m pytest -q -m "not slow and not browser"

@@ -86,7 +86,7 @@ def test_notebook_bytes_are_identical_between_builds(site):
     assert len(set(ids)) == len(ids)
 
 
-@pytest.mark.notebooks
+@pytest.mark.long
 def test_every_generated_notebook_runs_top_to_bottom(built_site):
     paths = sorted((built_site / "notebooks").glob("*.ipynb"))
     assert paths, "the build wrote no notebooks"

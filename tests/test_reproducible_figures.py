@@ -26,6 +26,7 @@ def test_there_are_figure_snippets_to_check():
 
 
 @pytest.mark.slow
+@pytest.mark.long  # about 40 snippet runs: make test-long and CI
 @pytest.mark.parametrize("snippet_id", FIGURE_SNIPPETS)
 def test_a_figure_snippet_draws_the_same_bytes_twice(snippet_id, tmp_path):
     runs = []
