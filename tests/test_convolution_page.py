@@ -70,7 +70,6 @@ GUIDE = {
 }
 
 
-@pytest.mark.checks("convolution/animations")
 def test_rows_named_after_the_guide_use_the_guides_sizes():
     named = [c for c in CONV_TABLE if c.name in GUIDE]
     assert len(named) >= 4

@@ -102,7 +102,8 @@ def thumbnails(digit, history: dict) -> dict:
     out["pooling.md"] = pooling.card()
     out["batch-norm.md"] = batchnorm.card()
     out["softmax.md"] = softmax.card()
-    out["augmentation.md"], out["learning-rate.md"] = augmentation_card(digit), schedule_card()
+    out["augmentation.md"] = augmentation_card(digit)
+    out["learning-rate.md"] = schedule_card()
 
     fig, ax = new()  # MNIST: a test digit
     ax.imshow(digit, cmap="gray_r")
