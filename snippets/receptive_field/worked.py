@@ -18,7 +18,7 @@ for name, k, s, d in STACK:
 LABELS = ["kernel", "stride", "dilation", "span k_eff", "jump in", "adds (k_eff - 1) x jump in", "field size r",
           "jump out"]  # one table row per quantity, one column per layer: narrow enough for a phone
 publish.table("steps", [[label] + [row[i + 1] for row in rows] for i, label in enumerate(LABELS)],
-              headers=[""] + [row[0] for row in rows])
+              headers=["quantity"] + [row[0] for row in rows])
 for i, row in enumerate(rows):
     publish.value(f"added_{i}", row[6])
     publish.value(f"size_{i}", row[7])
