@@ -1,0 +1,104 @@
+"""Unit tests of placeholder parsing: what is parsed, what is code and left alone, what fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnn_glossary.site.placeholders import PlaceholderError, find, includes, insert_after_title, render_table
+
+
+def kinds(markdown):
+    return [(p.kind, p.snippet_id, p.name, p.fmt, p.line) for p in find(markdown)]
+
+
+def test_every_form_is_parsed_with_its_line():
+    md = (
+        "# T\n"
+        "a {{ value conv/size:out }} b {{ value mnist/score:acc | .2% }}\n"
+        "{{ table conv/size:sizes }}\n"
+        "{{ figure conv/size:slide }}\n"
+        "{{ snippet conv/size }} {{ snippet conv/size:lesson }}\n"
+        "{{ values_index }}\n"
+    )
+    assert kinds(md) == [
+        ("value", "conv/size", "out", None, 2),
+        ("value", "mnist/score", "acc", ".2%", 2),
+        ("table", "conv/size", "sizes", None, 3),
+        ("figure", "conv/size", "slide", None, 4),
+        ("snippet", "conv/size", None, None, 5),
+        ("snippet", "conv/size", "lesson", None, 5),
+        ("values_index", None, None, None, 6),
+    ]
+    first = find(md)[0]
+    assert md[first.start : first.end] == first.text == "{{ value conv/size:out }}"
+
+
+@pytest.mark.parametrize("fence", ["```", "````", "~~~", "```python"])
+def test_placeholders_inside_fenced_code_are_not_parsed(fence):
+    close = fence.rstrip("python")
+    md = f"before {{{{ value a/b:c }}}}\n\n{fence}\n{{{{ value x/y:z }}}}\n{{{{ nonsense here }}}}\n{close}\n\nafter {{{{ value d/e:f }}}}\n"
+    assert kinds(md) == [("value", "a/b", "c", None, 1), ("value", "d/e", "f", None, 8)]
+
+
+def test_fence_inside_an_indented_block_and_longer_closers():
+    md = "- item\n\n    ```\n    {{ bad one }}\n    ```\n\n````\n```\n{{ still code }}\n```\n````\n{{ value a/b:c }}\n"
+    assert kinds(md) == [("value", "a/b", "c", None, 12)]
+
+
+def test_a_shorter_fence_does_not_close_a_longer_one():
+    md = "````\n```\n{{ inside }}\n````\n{{ value a/b:c }}\n"
+    assert kinds(md) == [("value", "a/b", "c", None, 5)]
+
+
+def test_a_line_starting_with_backticks_and_text_does_not_close_a_fence():
+    md = "```\n```not a close\n{{ inside }}\n```\n{{ value a/b:c }}\n"
+    assert kinds(md) == [("value", "a/b", "c", None, 5)]
+
+
+@pytest.mark.parametrize("code", ["`{{ x }}`", "``{{ x }}``", "`` a ` {{ value a/b:c }} ``"])
+def test_placeholders_inside_inline_code_are_not_parsed(code):
+    md = f"text {code} and {{{{ value a/b:c }}}}\n"
+    assert kinds(md) == [("value", "a/b", "c", None, 1)]
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("{{ valu a/b:c }}", "unknown placeholder"),
+        ("{{ value }}", "unknown placeholder"),
+        ("{{ value a/b }}", "missing ':name'"),
+        ("{{ table a/b }}", "missing ':name'"),
+        ("{{ figure a/b }}", "missing ':name'"),
+        ("{{ table a/b:t | .2f }}", "only values take"),
+        ("{{ snippet a/b:s | .2f }}", "only values take"),
+        ("{{ value a/b:c d }}", "unknown placeholder"),
+        ("{{ value /a:c }}", "unknown placeholder"),
+    ],
+)
+def test_malformed_placeholders_fail_with_their_line(bad, message):
+    md = f"# T\n\ntext\n{bad}\n"
+    with pytest.raises(PlaceholderError, match=message) as err:
+        find(md)
+    assert err.value.line == 4
+
+
+def test_a_placeholder_spanning_lines_reports_its_first_line():
+    with pytest.raises(PlaceholderError) as err:
+        find("a\nb {{ value\n a/b }}\n")
+    assert err.value.line == 2
+
+
+def test_includes_are_found_with_their_lines():
+    md = 'x\n```python\n--8<-- "snippets/a.py"\n```\n  --8<-- \'snippets/b.py:lesson\'\nnot --8<-- "c"\n'
+    assert includes(md) == [(3, "snippets/a.py"), (5, "snippets/b.py")]
+
+
+def test_render_table_escapes_pipes_and_aligns():
+    table = {"headers": ["a", "b"], "rows": [[1234, "x|y"]], "fmts": [None, None], "align": "rl"}
+    assert render_table(table) == "| a | b |\n| --: | :-- |\n| 1,234 | x\\|y |"
+
+
+def test_insert_after_title():
+    assert insert_after_title("# T\nbody\n", "BOX\n") == "# T\n\nBOX\nbody\n"
+    assert insert_after_title("body\n", "BOX\n") == "\nBOX\nbody\n"
+    assert insert_after_title("# T\n", "") == "# T\n"
