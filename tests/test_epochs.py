@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,6 +90,44 @@ def test_stop_epoch_follows_keras_semantics():
     assert stop_epoch(losses, 0) == 3
     assert stop_epoch(losses, 2) == 6
     assert stop_epoch(losses, 10) is None
+
+
+def keras_callback_stop(val_loss, patience, min_delta):
+    """Independent oracle: Keras's own EarlyStopping, fed a scripted val_loss epoch by epoch."""
+    import keras
+
+    class Scripted:  # the callback reads and sets only this attribute of its model
+        stop_training = False
+
+    callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, min_delta=min_delta)
+    model = Scripted()
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, v in enumerate(val_loss):
+        callback.on_epoch_end(epoch, {"val_loss": v})
+        if model.stop_training:
+            return epoch + 1
+    return None
+
+
+def test_stop_epoch_matches_keras_early_stopping_on_scripted_histories():
+    rng = np.random.default_rng(16)
+    # eighths are exact in binary, so ties and "improved by exactly min_delta" happen and compare exactly
+    histories = [rng.integers(0, 12, size=rng.integers(1, 12)) / 8 for _ in range(150)]
+    histories += [
+        np.array([1.0, 0.875, 0.75, 0.625]),  # improves by exactly 1/8 each epoch
+        np.array([1.0, 0.875, 0.875, 0.75]),  # a tie
+        np.array([1.0, 1.25, 0.5, 0.625, 0.375]),
+    ]
+    stops = set()
+    for losses in histories:
+        for patience in (0, 1, 2, 3):
+            for min_delta in (0.0, 0.125, 0.25, -0.125):
+                want = keras_callback_stop(list(losses), patience, min_delta)
+                got = stop_epoch(list(losses), patience=patience, min_delta=min_delta)
+                assert got == want, (list(losses), patience, min_delta)
+                stops.add(want)
+    assert None in stops and len(stops) > 5  # the cases cover runs that stop early, late and never
 
 
 @pytest.fixture(scope="module")
