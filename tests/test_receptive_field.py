@@ -162,6 +162,45 @@ def test_different_strides_at_a_merge_are_flagged():
     check_layers(model, ["sum"], units=[(0, 0)])  # unit 0: the union is exact
 
 
+def seeing_units(model, name, units):
+    """The units with a non-zero input gradient: a unit that reads only padding (of the input or of an
+    intermediate map) sees no input pixel, and has no measurable field."""
+    clone = rf.linear_positive_clone(model)
+    return [u for u in units if rf.gradient_map(clone, name, u).max() > 0]
+
+
+def test_merged_jump_is_the_larger_one():
+    """After a merge of jump-2 and jump-1 paths, a later layer's unit 0 reaches as far as the jump-2 path says."""
+    x = keras.Input((32, 32, 1))
+    a = L.Conv2D(1, 2, strides=2)(x)  # 16x16: jump 2, unit 0 sees [0, 1]
+    c = L.Conv2D(1, 1)(L.Cropping2D(((0, 16), (0, 16)))(x))  # 16x16: jump 1, unit 0 sees [0, 0]
+    merged = L.Add(name="sum")([a, c])
+    model = keras.Model(x, L.Conv2D(1, 3, name="after")(merged))
+    report = rf.by_name(rf.receptive_fields(model))
+    assert report["sum"].jump == (2, 2)
+    # unit 0 of "after" reads merged units 0..2; the jump-2 path takes those to input pixel 5
+    assert check_layers(model, ["sum", "after"], units=[(0, 0)]) == 2
+
+
+def test_asymmetric_zero_padding_against_gradient():
+    x = keras.Input((21, 19, 1))
+    y = L.ZeroPadding2D(((3, 0), (1, 4)), name="pad")(x)
+    y = L.Conv2D(1, 3, strides=2, name="conv")(y)
+    y = L.ZeroPadding2D(((0, 2), (2, 1)), name="pad2")(y)
+    y = L.Conv2D(1, 2, name="conv2")(y)
+    model = keras.Model(x, y)
+    report = rf.by_name(rf.receptive_fields(model))
+    assert report["pad"].start == (-3, -1) and report["conv2"].start == (-3, -5)
+    for name in ("conv", "conv2"):
+        f = report[name]
+        n_r, n_c = f.output_size
+        units = [(r, c) for r in (0, 1, n_r // 2, n_r - 2, n_r - 1) for c in (0, 1, n_c // 2, n_c - 2, n_c - 1)]
+        seen = seeing_units(model, name, units)
+        assert len(seen) >= 9 and len(seen) < len(units), (name, seen)  # both kinds of unit occur
+        assert (n_r // 2, n_c // 2) in seen
+        check_layers(model, [name], units=seen)
+
+
 def test_vgg16_selected_layers():
     model = keras.applications.VGG16(weights=None, include_top=False, input_shape=(64, 64, 3))
     assert check_layers(model, ["block1_conv2", "block2_pool", "block3_conv3", "block4_conv1"]) == 4
@@ -175,14 +214,35 @@ def test_resnet50_selected_layers():
                                 "conv3_block1_1_conv", "conv3_block1_out"]) == 6
 
 
-def test_architecture_table_snippet_matches_calculator_and_closed_form():
+@pytest.mark.checks("receptive_field/architectures")
+def test_architecture_table_every_row_matches_gradient_measurement():
+    """Each row's field size, jump and start of unit 0, measured by the gradient of two neighbouring units.
+
+    The fields (212 to 491 pixels) do not fit in the snippet's 224-pixel input, so each model is rebuilt
+    (weights=None) with as many rows as a whole unclipped field needs and 32 columns (the table reports
+    rows). Input sides stay multiples of 32, so every padding, including MobileNetV2's asymmetric
+    ZeroPadding2D, is the same as at 224.
+    """
+    import math
+
     c = publish.collect(ROOT / "snippets" / "receptive_field" / "architectures.py")
     rows = {r[0]: r for r in c.tables["architectures"]["rows"]}
-    # VGG16 is a plain chain: the closed form gives its final field from its kernel and stride lists
-    kernels = [3, 3, 2, 3, 3, 2, 3, 3, 3, 2, 3, 3, 3, 2, 3, 3, 3, 2]
-    strides = [1, 1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2]
-    assert rows["VGG16"][2] == rf.closed_form_size(kernels, strides)
-    assert rows["VGG16"][3] == 32
+    assert set(rows) == {"VGG16", "ResNet50", "MobileNetV2"}
+    builders = {name: getattr(keras.applications, name) for name in rows}
+    for name, (_, layer, size, jump, start, _) in rows.items():
+        unit = math.ceil(-start / jump) + 1  # the first unit whose field starts inside the input, plus one
+        height = 32 * math.ceil((start + (unit + 1) * jump + size + 32) / 32)
+        model = builders[name](weights=None, include_top=False, input_shape=(height, 32, 3))
+        clone = rf.linear_positive_clone(model)
+        firsts = []
+        for u in (unit, unit + 1):
+            grad = rf.gradient_map(clone, layer, (u, 0))
+            (first, last), _ = rf.measured_span(grad)
+            assert 0 < first and last < height - 1, (name, u, first, last, height)  # not clipped
+            assert last - first + 1 == size, (name, u, first, last)
+            firsts.append(first)
+        assert firsts[1] - firsts[0] == jump, (name, firsts)
+        assert firsts[0] - unit * jump == start, (name, firsts[0], unit)
     assert all(r[3] == 32 for r in rows.values())
 
 
@@ -264,7 +324,7 @@ def test_effective_field_matches_finite_differences_and_stays_inside_the_theoret
 
 
 layer_spec = st.tuples(
-    st.sampled_from(["conv", "depthwise", "max", "avg"]),
+    st.sampled_from(["conv", "depthwise", "max", "avg", "pad"]),
     st.integers(1, 4), st.integers(1, 3),  # kernel rows, cols
     st.integers(1, 2), st.integers(1, 2),  # stride rows, cols
     st.integers(1, 2),  # dilation (convolutions only, and only with stride 1)
@@ -284,6 +344,8 @@ def test_random_stacks_against_gradient(specs):
         elif kind == "depthwise":
             sc = sr  # TensorFlow's depthwise kernel supports equal row and column strides only
             layers.append(L.DepthwiseConv2D((kr, kc), strides=(sr, sc), dilation_rate=d, padding=padding))
+        elif kind == "pad":  # asymmetric: rows (kr - 1 before, sr after), columns (kc - 1 before, d after)
+            layers.append(L.ZeroPadding2D(((kr - 1, sr), (kc - 1, d))))
         elif kind == "max":
             layers.append(L.MaxPooling2D((kr, kc), strides=(sr, sc), padding=padding))
         else:
@@ -295,7 +357,9 @@ def test_random_stacks_against_gradient(specs):
     assume(all(d > 0 for f in rf.receptive_fields(model) for d in f.output_size))
     last = rf.receptive_fields(model)[-1]
     n_r, n_c = last.output_size
-    check_layers(model, [model.layers[-1].name], units=[(0, 0), (n_r // 2, n_c // 2), (n_r - 1, n_c - 1)])
+    units = seeing_units(model, model.layers[-1].name, [(0, 0), (n_r // 2, n_c // 2), (n_r - 1, n_c - 1)])
+    assume(units)
+    check_layers(model, [model.layers[-1].name], units=units)
 
 
 def test_nested_sequential_block_inside_a_functional_model():
