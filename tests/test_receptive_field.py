@@ -75,11 +75,33 @@ def test_closed_form_and_recurrence_agree_with_the_walk():
     check_layers(model, units=[(0, 0), (2, 3)])
 
 
-@settings(max_examples=12, deadline=None)
+def measured_chain_sizes(kernels, strides, dilations):
+    """Field size of every layer of a plain chain, measured: the gradient span of a middle unit of a
+    one-column stack of (k, 1) convolutions, on an input long enough that nothing is clipped."""
+    chain = [(k, s if d == 1 else 1, d) for k, s, d in zip(kernels, strides, dilations)]  # TF: no stride with dilation
+    size, jump = 1, 1
+    for k, s, d in chain:  # a generous bound on the field, to size the input (not the value under test)
+        size, jump = size + d * k * jump, jump * s
+    n = 3 * size + 8 * jump
+    layers = [L.Conv2D(1, (k, 1), strides=(s, 1), dilation_rate=(d, 1), name=f"c{i}") for i, (k, s, d) in enumerate(chain)]
+    model = keras.Sequential([keras.Input((n, 1, 1)), *layers])
+    clone = rf.linear_positive_clone(model)
+    out = []
+    for i in range(len(chain)):
+        rows = model.get_layer(f"c{i}").output.shape[1]
+        (first, last), _ = rf.measured_span(rf.gradient_map(clone, f"c{i}", (rows // 2, 0)))
+        assert 0 < first and last < n - 1
+        out.append(last - first + 1)
+    return chain, out
+
+
+@settings(max_examples=8, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 2)), min_size=1, max_size=4))
-def test_closed_form_matches_backward_recurrence(layers):
-    kernels, strides, dilations = zip(*layers)
-    assert rf.closed_form_size(kernels, strides, dilations) == rf.backward_size(kernels, strides, dilations)
+def test_closed_form_and_backward_recurrence_match_the_gradient(layers):
+    chain, measured = measured_chain_sizes(*zip(*layers))
+    kernels, strides, dilations = zip(*chain)
+    assert rf.closed_form_size(kernels, strides, dilations) == measured[-1]
+    assert rf.backward_size(kernels, strides, dilations) == measured[-1]
 
 
 def test_mnist_model_every_layer():
@@ -246,13 +268,17 @@ def test_architecture_table_every_row_matches_gradient_measurement():
     assert all(r[3] == 32 for r in rows.values())
 
 
-def test_growth_snippet_matches_closed_form():
+@pytest.mark.checks("receptive_field/growth")
+def test_growth_snippet_matches_gradient_measurement():
     c = publish.collect(ROOT / "snippets" / "receptive_field" / "growth.py")
     v = {k: c.values[k]["value"] for k in c.values}
     n = v["stack_depth"]
-    assert v["stride1_final"] == rf.closed_form_size([3] * n, [1] * n)
-    assert v["stride2_final"] == rf.closed_form_size([3] * n, [2] * n)
-    assert v["dilated_final"] == rf.closed_form_size([3] * n, [1] * n, [2 ** i for i in range(n)])
+    # measured by the gradient on the same stacks (3x3 kernels; one column suffices for the rows' size)
+    for key, strides, dilations in (("stride1", [1] * n, [1] * n), ("stride2", [2] * n, [1] * n),
+                                    ("dilated", [1] * n, [2 ** i for i in range(n)])):
+        _, measured = measured_chain_sizes([3] * n, strides, dilations)
+        assert v[f"{key}_sizes"] == [1, *measured], key
+        assert v[f"{key}_final"] == measured[-1], key
     assert v["stride1_final"] == 1 + 2 * n
     assert "growth" in c.figures
 
