@@ -102,3 +102,89 @@ def test_insert_after_title():
     assert insert_after_title("# T\nbody\n", "BOX\n") == "# T\n\nBOX\nbody\n"
     assert insert_after_title("body\n", "BOX\n") == "\nBOX\nbody\n"
     assert insert_after_title("# T\n", "") == "# T\n"
+
+
+def test_values_index_and_the_placeholder_text_are_kept():
+    md = "a\n  {{  values_index }} b\n"
+    (p,) = find(md)
+    assert (p.kind, p.snippet_id, p.name, p.fmt, p.line) == ("values_index", None, None, None, 2)
+    assert md[p.start : p.end] == p.text == "{{  values_index }}"
+
+
+def test_errors_quote_the_whole_placeholder():
+    for bad in ("{{ valu a/b:c }}", "{{ value a/b }}", "{{ table a/b:t | .2f }}"):
+        with pytest.raises(PlaceholderError) as err:
+            find(f"x {bad}\n")
+        assert repr(bad) in str(err.value)
+    with pytest.raises(PlaceholderError, match=r"expected \{\{ value\|table\|figure snippet/id:name \}\}"):
+        find("{{ nope }}")
+
+
+def test_placeholders_after_a_code_block_on_later_lines_are_found():
+    md = "```\ncode\n```\n\n{{ value a/b:c }}\nline\n{{ value d/e:f }}"  # no final newline
+    assert [p.line for p in find(md)] == [5, 7]
+    md = "`x` {{ value a/b:c }} `y`\n"  # just after a code span
+    assert kinds(md) == [("value", "a/b", "c", None, 1)]
+    assert kinds("``{{ value a/b:c }}\n") == [("value", "a/b", "c", None, 1)]  # an unclosed span is not code
+
+
+def test_multiline_inline_code_hides_placeholders():
+    md = "text `code\n{{ not parsed }}` and {{ value a/b:c }}\n"
+    assert kinds(md) == [("value", "a/b", "c", None, 2)]
+
+
+def test_tilde_fence_closed_by_tildes_only():
+    md = "~~~\n```\n{{ inside }}\n~~~\n{{ value a/b:c }}\n"
+    assert kinds(md) == [("value", "a/b", "c", None, 5)]
+
+
+def test_render_value_uses_the_page_format_over_the_snippet_format():
+    from cnn_glossary.site.placeholders import render_value
+
+    assert render_value({"value": 0.991634, "fmt": ".2%"}, None) == "99.16%"
+    assert render_value({"value": 0.991634, "fmt": ".2%"}, ".1%") == "99.2%"
+    assert render_value({"value": 34826, "fmt": None}, None) == "34,826"
+
+
+def test_render_figure_escapes_alt_and_caption():
+    from cnn_glossary.site.placeholders import render_figure
+
+    fig = {"alt": 'A "grid" & <b>\nline', "caption": "x < y & z", "width": 320}
+    assert render_figure(fig, "../f/a.svg") == (
+        '<figure class="cg-figure">\n'
+        '<img src="../f/a.svg" alt="A &quot;grid&quot; &amp; &lt;b> line" width="320" loading="lazy">\n'
+        "<figcaption>x &lt; y &amp; z</figcaption>\n"
+        "</figure>"
+    )
+    assert 'width' not in render_figure(dict(fig, width=None), "a.svg")
+
+
+def test_render_snippet_whole_file_and_lesson_section():
+    from cnn_glossary.site.placeholders import render_snippet
+
+    assert render_snippet("snippets/a/b.py") == '```python title="snippets/a/b.py"\n--8<-- "snippets/a/b.py"\n```'
+    assert render_snippet("s.py", indent="  ") == '```python title="s.py"\n  --8<-- "s.py"\n  ```'
+    lesson = render_snippet("s.py", "lesson", indent="    ")
+    assert lesson.splitlines() == [
+        '??? example "In code: the lesson lines of `s.py`"',
+        "",
+        '        ```python title="s.py"',
+        '        --8<-- "s.py:lesson"',
+        "        ```",
+        "",
+        '        ??? note "Show the full snippet"',
+        "",
+        '            ```python title="s.py"',
+        '            --8<-- "s.py"',
+        "            ```",
+    ]
+    assert lesson.endswith("```\n")
+
+
+def test_render_warnings():
+    from cnn_glossary.site.placeholders import render_warnings
+
+    assert render_warnings([]) == ""
+    assert render_warnings(["one\ntwo", "three"]) == (
+        '!!! warning "Out-of-date results on this page"\n\n    one\n    two\n\n    three\n\n'
+    )

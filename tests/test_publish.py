@@ -219,3 +219,49 @@ def test_collect_runs_a_snippet_and_restores_the_collector(tmp_path):
         assert publish._collector() is outer
     finally:
         publish.set_collector(None)
+
+
+def test_preview_folder_defaults_under_the_working_folder(tmp_path, monkeypatch):
+    publish.set_collector(None)
+    monkeypatch.delenv("CNN_GLOSSARY_PREVIEW", raising=False)
+    monkeypatch.chdir(tmp_path)
+    publish.figure("pic", b"SVG", alt="A long enough description.", caption="A caption.")
+    assert (tmp_path / ".cache" / "cnn-glossary" / "preview" / "pic.svg").read_bytes() == b"SVG"
+    publish.figure("pic", b"SVG2", alt="A long enough description.", caption="A caption.")  # folder exists
+    assert (tmp_path / ".cache" / "cnn-glossary" / "preview" / "pic.svg").read_bytes() == b"SVG2"
+
+
+def test_printed_values_use_their_format(capsys):
+    publish.set_collector(None)
+    publish.value("acc", 0.991634, fmt=".1%")
+    publish.value("f", 0.000123456)
+    publish.table("t", [(0.5,)], headers=["x"], fmts=[".0%"])
+    out = capsys.readouterr().out
+    assert "acc = 99.2%" in out and "f = 0.0001235" in out and "  50%" in out
+    assert "figure written to" not in out
+
+
+@pytest.mark.parametrize("fmt, magic", [("svg", b"<?xml"), ("png", b"\x89PNG")])
+def test_matplotlib_figures_are_saved_in_the_requested_format(collector, fmt, magic):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.plot([0, 1], [0, 1])
+    publish.figure("f", fig, alt="A rising straight line.", caption="A line.", format=fmt)
+    assert collector.figures["f"].data.startswith(magic)
+    assert collector.figures["f"].name == "f"
+
+
+def test_dumps_is_sorted_and_indented(collector):
+    publish.value("b", 1)
+    publish.value("a", 2)
+    assert publish.dumps(collector).startswith('{\n "tables": {},\n "values": {\n  "a": {')
+
+
+def test_collect_runs_the_snippet_as_main(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("from cnn_glossary import publish\nif __name__ == '__main__':\n    publish.value('k', 1)\n")
+    assert publish.collect(script).values == {"k": {"value": 1, "fmt": None}}
