@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve build test test-notebooks reproduce benchmark clean
+.PHONY: install serve build test test-notebooks reproduce benchmark mutation clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,12 @@ test-notebooks: $(STAMP)  ## run every page's generated notebook top to bottom (
 reproduce: $(STAMP)  ## retrain from scratch and check the committed MNIST result
 	$(BIN)/cnn-glossary reproduce
 
+mutation: $(STAMP)  ## mutation score per fast module (mutmut, one worker, nice 19; long, not in make test or CI)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python tools/mutation.py $(MODULES)
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/warm_build.py
 
 clean:
-	rm -rf site .cache
+	rm -rf site .cache mutants
