@@ -3,8 +3,7 @@
 For each module it writes a `[mutmut]` section to `setup.cfg` naming that module and the unit tests that
 exercise it, runs mutmut with one worker under `nice -n 19` (the machine may be shared), and prints the
 killed / survived / untested counts. Not part of `make test` or CI: the whole run takes long on 2 cores.
-Survivors are listed with `mutmut results` and shown with `mutmut show <name>` (run from the repository root
-while the module's `setup.cfg` is in place: `python tools/mutation.py --keep <module>`).
+Each survivor's diff is appended to `mutation-survivors.txt` (not committed), to judge whether it is equivalent.
 """
 
 from __future__ import annotations
@@ -59,6 +58,11 @@ def run(module: str, keep: bool) -> dict[str, int]:
                        stdout=subprocess.DEVNULL, check=False)
         out = subprocess.run([str(BIN / "mutmut"), "results", "--all", "true"], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout
+        survivors = [line.split(":")[0].strip() for line in out.splitlines() if line.endswith(": survived")]
+        with open(ROOT / "mutation-survivors.txt", "a") as report:  # the diffs, to judge each survivor
+            for name in survivors:
+                diff = subprocess.run([str(BIN / "mutmut"), "show", name], cwd=ROOT, capture_output=True, text=True)
+                report.write(f"## {module}: {name}\n{diff.stdout}\n")
     finally:
         if not keep:
             cfg.unlink()
