@@ -188,3 +188,11 @@ def test_render_warnings():
     assert render_warnings(["one\ntwo", "three"]) == (
         '!!! warning "Out-of-date results on this page"\n\n    one\n    two\n\n    three\n\n'
     )
+
+
+def test_edges_of_code_spans_and_special_placeholders():
+    # a placeholder right after a code span is outside it; one after values_index is still found
+    assert kinds("`x`{{ value a/b:c }}\n") == [("value", "a/b", "c", None, 1)]
+    assert [p.kind for p in find("{{ values_index }} {{ value a/b:c }}\n")] == ["values_index", "value"]
+    # an unclosed fence runs to the end of the page: nothing after it is parsed, up to the last line
+    assert kinds("{{ value a/b:c }}\n```\ncode\n{{ not parsed }}") == [("value", "a/b", "c", None, 1)]
