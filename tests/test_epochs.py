@@ -185,3 +185,14 @@ def test_early_stopping_against_the_full_history(early):
     assert rows["no callback (all epochs)"][2] == pytest.approx(val[-1], rel=1e-4)
     # what the page says about this run: patience 5 stops before the overall minimum
     assert early.values["patience5_stop"]["value"] < early.values["best_epoch"]["value"]
+
+
+@pytest.mark.parametrize("n, batch_size", [(-1, 32), (100, 0), (-1, 0)])
+def test_steps_per_epoch_refuses_bad_arguments(n, batch_size):
+    with pytest.raises(ValueError, match=r"need n >= 0 and batch_size >= 1"):
+        steps_per_epoch(n, batch_size)
+
+
+def test_stop_epoch_defaults_are_keras_defaults():
+    losses = [1.0, 0.9, 0.95, 0.8]
+    assert stop_epoch(losses) == keras_callback_stop(losses, patience=0, min_delta=0.0) == 3
