@@ -20,8 +20,8 @@ BIN = Path(sys.executable).parent
 MODULES = {
     "site/publish.py": ["tests/test_publish.py"],
     "site/placeholders.py": ["tests/test_placeholders.py"],
-    "conv.py": ["tests/test_conv.py"],
-    "counting.py": ["tests/test_counting.py"],
+    "conv.py": ["tests/test_conv.py", "tests/test_conv_checks.py"],
+    "counting.py": ["tests/test_counting.py", "tests/test_conv_3x3.py"],
     "epochs.py": ["tests/test_epochs.py::test_steps_per_epoch_counts_batches",
                   "tests/test_epochs.py::test_stop_epoch_follows_keras_semantics",
                   "tests/test_epochs.py::test_stop_epoch_matches_keras_early_stopping_on_scripted_histories"],
