@@ -69,7 +69,7 @@ def test_value_returns_its_argument(collector):
     assert publish.value("v", sentinel) is sentinel
 
 
-@pytest.mark.parametrize("bad", ["", "two words", "dash-name", "dot.name", "slash/name", "brace}}"])
+@pytest.mark.parametrize("bad", ["", "_", "__", "two words", "dash-name", "dot.name", "slash/name", "brace}}"])
 def test_bad_names_are_refused(collector, bad):
     with pytest.raises(PublishError, match="letters, digits and underscores"):
         publish.value(bad, 1)
@@ -265,3 +265,38 @@ def test_collect_runs_the_snippet_as_main(tmp_path):
     script = tmp_path / "s.py"
     script.write_text("from cnn_glossary import publish\nif __name__ == '__main__':\n    publish.value('k', 1)\n")
     assert publish.collect(script).values == {"k": {"value": 1, "fmt": None}}
+
+
+def test_figure_bytes_are_reproducible_and_the_figure_is_closed(collector):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import cnn_glossary.figures.style  # noqa: F401 - the project's plot style fixes svg.hashsalt
+
+    def draw():
+        fig, ax = plt.subplots(figsize=(1, 1), dpi=50)
+        ax.plot([0, 1], [1, 0])
+        return fig
+
+    for fmt in ("svg", "png"):
+        first, second = draw(), draw()
+        publish.figure(f"{fmt}1", first, alt="A falling straight line.", caption="A line.", format=fmt)
+        publish.figure(f"{fmt}2", second, alt="A falling straight line.", caption="A line.", format=fmt)
+        a, b = collector.figures[f"{fmt}1"].data, collector.figures[f"{fmt}2"].data
+        assert a == b, fmt  # no date, no software version: the same drawing gives the same bytes
+        assert b"Date" not in a and b"<dc:date>" not in a and b"Software" not in a and b"Matplotlib version" not in a
+    assert plt.get_fignums() == []  # published figures are closed
+    from PIL import Image
+    import io
+
+    assert Image.open(io.BytesIO(collector.figures["png1"].data)).size[0] < 60  # saved at the figure's 50 dpi
+
+
+def test_small_floats_print_in_lower_case_and_the_preview_says_where(tmp_path, monkeypatch, capsys):
+    assert publish.format_value(0.0000123456, None) == "1.235e-05"
+    publish.set_collector(None)
+    monkeypatch.setenv("CNN_GLOSSARY_PREVIEW", str(tmp_path))
+    publish.figure("pic", b"X", alt="A long enough description.", caption="A caption.", format="png")
+    assert f"pic: figure written to {tmp_path / 'pic.png'}" in capsys.readouterr().out
