@@ -196,3 +196,25 @@ def test_edges_of_code_spans_and_special_placeholders():
     assert [p.kind for p in find("{{ values_index }} {{ value a/b:c }}\n")] == ["values_index", "value"]
     # an unclosed fence runs to the end of the page: nothing after it is parsed, up to the last line
     assert kinds("{{ value a/b:c }}\n```\ncode\n{{ not parsed }}") == [("value", "a/b", "c", None, 1)]
+
+
+def test_render_table_applies_column_formats_and_every_alignment():
+    table = {"headers": ["a", "b", "c", "d"], "rows": [[0.5, 1234, "x", 2]], "fmts": [".0%", None, None, "03d"],
+             "align": "lrcz"}
+    assert render_table(table).splitlines() == ["| a | b | c | d |", "| :-- | --: | :-: | --- |", "| 50% | 1,234 | x | 002 |"]
+
+
+def test_render_figure_details():
+    from cnn_glossary.site.placeholders import render_figure
+
+    out = render_figure({"alt": "A long enough description.", "caption": 'He said "x"', "width": None}, "a.svg")
+    assert '<img src="a.svg" alt="A long enough description." loading="lazy">' in out
+    assert '<figcaption>He said "x"</figcaption>' in out
+
+
+def test_placeholder_on_an_opening_fence_line_is_code():
+    assert kinds("```{{ not parsed }}\ncode\n```\n") == []
+
+
+def test_insert_after_a_title_below_front_matter():
+    assert insert_after_title("intro\n# T\nbody\n", "BOX\n") == "intro\n# T\n\nBOX\nbody\n"
