@@ -43,14 +43,15 @@ def test_defaults_are_no_padding_stride_1_dilation_1():
     assert out.shape == (4, 4) and out[0, 0] == 0 + 1 + 5 + 6
 
 
+@pytest.mark.parametrize("padding", ["same", "valid"])
 @pytest.mark.parametrize("size, k, stride, dilation", [(9, 3, 1, 2), (10, 2, 1, 3), (9, 3, 2, 1), (8, 3, 1, 1)])
-def test_same_padding_with_dilation_matches_tensorflow(size, k, stride, dilation):
+def test_padding_with_dilation_matches_tensorflow(size, k, stride, dilation, padding):
     tf = pytest.importorskip("tensorflow")
     rng = np.random.default_rng(size * 10 + k)
     x = rng.integers(-3, 4, (size, size, 2)).astype("float64")
     kernel = rng.integers(-2, 3, (k, k, 2, 3)).astype("float64")
-    ours = cross_correlate2d(x, kernel, "same", stride, dilation)
-    ref = tf.nn.conv2d(x[None], kernel, strides=stride, padding="SAME", dilations=dilation)[0].numpy()
+    ours = cross_correlate2d(x, kernel, padding, stride, dilation)
+    ref = tf.nn.conv2d(x[None], kernel, strides=stride, padding=padding.upper(), dilations=dilation)[0].numpy()
     assert ours.shape == ref.shape
     np.testing.assert_allclose(ours, ref)
 
