@@ -218,3 +218,9 @@ def test_placeholder_on_an_opening_fence_line_is_code():
 
 def test_insert_after_a_title_below_front_matter():
     assert insert_after_title("intro\n# T\nbody\n", "BOX\n") == "intro\n# T\n\nBOX\nbody\n"
+
+
+def test_line_numbers_after_many_short_lines():
+    with pytest.raises(PlaceholderError) as err:
+        find("a\n" * 9 + "{{ bad }}\n")
+    assert err.value.line == 10
