@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: install serve build test test-long quick preview reproduce benchmark clean
+.PHONY: install serve build test test-long quick preview reproduce benchmark mutation clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,8 +39,12 @@ preview: $(STAMP)  ## run one snippet, print what it publishes, write its figure
 reproduce: $(STAMP)  ## retrain from scratch and check the committed MNIST result
 	$(BIN)/cnn-glossary reproduce
 
+mutation: $(STAMP)  ## mutation score per fast module (mutmut, one worker, nice 19; long, not in make test or CI)
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python tools/mutation.py $(MODULES)
+
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/warm_build.py
 
 clean:
-	rm -rf site .cache
+	rm -rf site .cache mutants

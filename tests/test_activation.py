@@ -85,6 +85,13 @@ def test_worked_numbers_against_scipy_and_closed_forms():
         key = name.lower()
         assert v[f"{key}_min_at"] == pytest.approx(res.x, abs=1e-4)
         assert v[f"{key}_min"] == pytest.approx(res.fun, abs=1e-7)
+        # the minimum's position to 1e-7 (Keras's float64 erf differs from SciPy's by ~1e-8 there): the root of the closed-form derivative, by SciPy's brentq
+        root = optimize.brentq(CLOSED[name][1], -3.0, 0.0, xtol=1e-15, rtol=1e-15)
+        assert v[f"{key}_min_at"] == pytest.approx(root, abs=1e-7)
+        assert v[f"{key}_min"] == pytest.approx(f(root), abs=1e-8)
+        # and as the page prints them (fmt .4f)
+        assert format(v[f"{key}_min_at"], ".4f") == format(root, ".4f")
+        assert format(v[f"{key}_min"], ".4f") == format(f(root), ".4f")
     # Keras's defaults, from the objects themselves rather than their signatures
     import keras
 
@@ -92,6 +99,18 @@ def test_worked_numbers_against_scipy_and_closed_forms():
     x = np.array([-1.0], dtype="float32")
     assert v["leaky_function_slope"] == pytest.approx(-float(keras.activations.leaky_relu(x)[0]))
     assert v["leaky_layer_slope"] != v["leaky_function_slope"]
+
+
+@pytest.mark.parametrize("name, keras_name", [("Swish", "silu"), ("GELU", "gelu")])
+def test_minimum_by_bisection_matches_brentq_on_the_closed_form_derivative(name, keras_name):
+    import keras
+
+    fn = getattr(keras.activations, keras_name)
+    f, df = CLOSED[name]
+    root = optimize.brentq(df, -3.0, 0.0, xtol=1e-15, rtol=1e-15)
+    at, lowest = act.minimum(fn, -3.0, 0.0)
+    assert at == pytest.approx(root, abs=1e-7)
+    assert lowest == pytest.approx(f(root), abs=1e-8)
 
 
 def test_minimum_by_bisection_rejects_a_bad_bracket():

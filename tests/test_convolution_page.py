@@ -14,7 +14,7 @@ from PIL import Image
 from scipy.signal import convolve2d, correlate2d
 
 from cnn_glossary import publish
-from cnn_glossary.conv import cross_correlate2d, output_size, visited_inputs
+from cnn_glossary.conv import cross_correlate2d, visited_inputs
 from cnn_glossary.conv_table import CONV_TABLE, EXAMPLE_KERNEL, by_name, example_input, row_output
 
 from .conftest import ROOT
@@ -39,11 +39,19 @@ def animations():
     import cnn_glossary.figures.conv as conv_figures
 
     real = conv_figures.conv_animation
-    conv_figures.conv_animation = lambda config, x, kernel, out: f"frames={out.size}".encode()
+    drawn = {}  # config name -> what the snippet asked the drawing function to animate
+
+    def record(config, x, kernel, out):
+        drawn[config.name] = (config, np.array(x), np.array(kernel), np.array(out))
+        return f"animation of {config.name}".encode()
+
+    conv_figures.conv_animation = record
     try:
-        return publish.collect(SNIPPETS / "animations.py")
+        collected = publish.collect(SNIPPETS / "animations.py")
     finally:
         conv_figures.conv_animation = real
+    collected.drawn = drawn
+    return collected
 
 
 def test_animation_frames():
@@ -109,9 +117,13 @@ def test_published_frames_numbers(animations, seed):
     out = np.array(animations.values[f"{config.name}_output"]["value"])
     assert np.array_equal(x, example_input(config, seed))
     assert np.allclose(out, scipy_oracle(config, x, EXAMPLE_KERNEL))
-    assert animations.values[f"{config.name}_output_size"]["value"] == output_size(
-        config.input_size, config.kernel_size, config.padding, config.stride, config.dilation)
-    assert animations.figures[config.name].data == f"frames={out.size}".encode()
+    assert animations.values[f"{config.name}_output_size"]["value"] == scipy_oracle(config, x, EXAMPLE_KERNEL).shape[0]
+    # the figure animates exactly these numbers: the same setting, input, kernel and SciPy-checked output
+    drawn_config, drawn_x, drawn_kernel, drawn_out = animations.drawn[config.name]
+    assert drawn_config == config
+    assert np.array_equal(drawn_x, x) and np.array_equal(drawn_kernel, EXAMPLE_KERNEL)
+    assert np.allclose(drawn_out, scipy_oracle(config, x, EXAMPLE_KERNEL))
+    assert animations.figures[config.name].data == f"animation of {config.name}".encode()
 
 
 @pytest.mark.checks("convolution/multichannel")

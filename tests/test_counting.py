@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnn_glossary import publish
+from cnn_glossary import counting, publish
 from cnn_glossary.conv import cross_correlate2d
 from cnn_glossary.counting import (INCEPTION_3A, INCEPTION_NAIVE, ConvLayer, block_output_channels, count_block,
                                    count_chain, keras_block, keras_chain, total)
@@ -100,3 +100,65 @@ def test_one_by_one_conv_is_a_matrix_product_at_every_pixel():
     layer.build((1, 5, 5, 6))
     layer.set_weights([w.astype("float32")])
     assert np.allclose(np.asarray(layer(x[None].astype("float32")))[0], loop, atol=1e-5)
+
+
+# --- Dense, pooling and whole models -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["MobileNetV2", "ResNet50", "VGG16"])
+def test_count_model_parameters_match_keras_layer_by_layer(name):
+    import keras
+
+    model = getattr(keras.applications, name)(weights=None, input_shape=(32, 32, 3), classes=10)
+    counts = counting.count_model(model)
+    assert [c.name for c in counts] == [layer.name for layer in model.layers]
+    for c, layer in zip(counts, model.layers):
+        assert c.parameters == layer.count_params(), (c.name, c.kind)
+    assert sum(c.parameters for c in counts) == model.count_params()
+    kinds = {c.kind for c in counts}
+    assert "Dense" in kinds and ("BatchNormalization" in kinds or name == "VGG16")
+
+
+def test_count_model_by_hand_on_a_small_model():
+    """Every layer's multiply-adds and parameters, worked out by hand for an 8x8x3 input."""
+    import keras
+
+    L = keras.layers
+    x = keras.Input((8, 8, 3))
+    y = L.Conv2D(4, 3, name="conv")(x)  # 6x6x4
+    y = L.BatchNormalization(name="bn")(y)
+    y = L.DepthwiseConv2D(3, padding="same", depth_multiplier=2, use_bias=False, name="dw")(y)  # 6x6x8
+    y = L.SeparableConv2D(5, 3, strides=2, name="sep")(y)  # 2x2x5
+    y = L.Dense(7, name="per_pixel")(y)  # 2x2x7, one dense product at each of 4 pixels
+    y = L.MaxPooling2D(2, name="pool")(y)  # 1x1x7
+    y = L.Flatten(name="flat")(y)
+    y = L.Dense(10, use_bias=False, name="head")(y)
+    model = keras.Model(x, y)
+    got = {c.name: (c.parameters, c.mult_adds) for c in counting.count_model(model)}
+    assert got == {
+        model.layers[0].name: (0, 0),
+        "conv": (3 * 3 * 3 * 4 + 4, 6 * 6 * 4 * (3 * 3 * 3)),
+        "bn": (4 * 4, 0),
+        "dw": (3 * 3 * 4 * 2, 6 * 6 * 8 * (3 * 3)),
+        "sep": (3 * 3 * 8 + 8 * 5 + 5, 2 * 2 * (8 * 3 * 3) + 2 * 2 * 5 * 8),
+        "per_pixel": (5 * 7 + 7, 4 * 5 * 7),
+        "pool": (0, 0),
+        "flat": (0, 0),
+        "head": (7 * 10, 7 * 10),
+    }
+
+
+def test_count_dense_and_pool():
+    assert counting.count_dense(784, 10) == (7850, 7840)
+    assert counting.count_dense(3, 2, bias=False, positions=5) == (6, 30)
+    assert counting.count_pool(14, 32, 2) == (0, 0)
+    with pytest.raises(ValueError):
+        counting.count_pool(14, 0, 2)
+
+
+def test_count_model_refuses_an_unknown_layer():
+    import keras
+
+    model = keras.Sequential([keras.Input((4, 4, 2)), keras.layers.LayerNormalization()])
+    with pytest.raises(ValueError, match="counting does not know LayerNormalization"):
+        counting.count_model(model)

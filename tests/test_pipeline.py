@@ -260,3 +260,67 @@ def test_pipeline_reports_the_snippet_line(tmp_path):
         Pipeline(tmp_path, log=lambda m: None).run("s")
     assert info.value.line == 3
     assert "ZeroDivisionError" in info.value.summary
+
+
+EDIT_A_DEPENDENCY = r'''
+import os, sys
+from pathlib import Path
+import cnn_glossary
+from cnn_glossary.site.pipeline import Pipeline
+
+root, package = Path(sys.argv[1]), Path(cnn_glossary.__file__).parent
+assert package == Path(sys.argv[2]), (package, sys.argv[2])  # the copy, not the worktree's package
+(root / "snippets").mkdir()
+(root / "snippets" / "s.py").write_text(
+    "from cnn_glossary import publish\nfrom cnn_glossary.conv import output_size\n"
+    'publish.value("o", output_size(28, 3))\n'
+)
+pipe = Pipeline(root, log=lambda m: None)
+conv = package / "conv.py"
+original = conv.read_text()
+assert pipe.ensure(["s"])["s"].values["o"]["value"] == 26
+assert pipe.ensure(["s"])["s"].ran is False
+
+# 1. an edit that changes the module's size: the snippet runs again and sees it
+conv.write_text(original.replace("return span // stride + 1", "return span // stride + 100"))
+assert pipe.cached("s") is None, "an edited package module must stale the snippet"
+res = pipe.ensure(["s"])["s"]
+assert res.ran and res.values["o"]["value"] == 125, res.values
+
+# 2. an edit of the same size, with a new mtime: caught by the hash
+conv.write_text(original.replace("return span // stride + 1", "return span // stride + 200"))
+st = conv.stat()
+os.utime(conv, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+assert pipe.cached("s") is None, "a same-size edit must stale the snippet"
+res = pipe.ensure(["s"])["s"]
+assert res.ran and res.values["o"]["value"] == 225, res.values
+
+# 3. touched, identical content: still fresh
+os.utime(conv, ns=(st.st_atime_ns, st.st_mtime_ns + 9_000_000_000))
+hit = pipe.cached("s")
+assert hit is not None and hit.values["o"]["value"] == 225
+print("OK")
+'''
+
+
+def test_editing_an_imported_package_module_reruns_the_snippet(tmp_path):
+    """Edit a real dependency (conv.py in a copy of the package) and see the snippet run again."""
+    import shutil
+
+    import cnn_glossary
+
+    src = tmp_path / "src"
+    shutil.copytree(
+        Path(cnn_glossary.__file__).parent, src / "cnn_glossary", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    site_root = tmp_path / "site"
+    site_root.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(src), PYTHONDONTWRITEBYTECODE="1")
+    proc = subprocess.run(
+        [sys.executable, "-c", EDIT_A_DEPENDENCY, str(site_root), str(src / "cnn_glossary")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0 and "OK" in proc.stdout, proc.stdout + proc.stderr

@@ -75,11 +75,33 @@ def test_closed_form_and_recurrence_agree_with_the_walk():
     check_layers(model, units=[(0, 0), (2, 3)])
 
 
-@settings(max_examples=12, deadline=None)
+def measured_chain_sizes(kernels, strides, dilations):
+    """Field size of every layer of a plain chain, measured: the gradient span of a middle unit of a
+    one-column stack of (k, 1) convolutions, on an input long enough that nothing is clipped."""
+    chain = [(k, s if d == 1 else 1, d) for k, s, d in zip(kernels, strides, dilations)]  # TF: no stride with dilation
+    size, jump = 1, 1
+    for k, s, d in chain:  # a generous bound on the field, to size the input (not the value under test)
+        size, jump = size + d * k * jump, jump * s
+    n = 3 * size + 8 * jump
+    layers = [L.Conv2D(1, (k, 1), strides=(s, 1), dilation_rate=(d, 1), name=f"c{i}") for i, (k, s, d) in enumerate(chain)]
+    model = keras.Sequential([keras.Input((n, 1, 1)), *layers])
+    clone = rf.linear_positive_clone(model)
+    out = []
+    for i in range(len(chain)):
+        rows = model.get_layer(f"c{i}").output.shape[1]
+        (first, last), _ = rf.measured_span(rf.gradient_map(clone, f"c{i}", (rows // 2, 0)))
+        assert 0 < first and last < n - 1
+        out.append(last - first + 1)
+    return chain, out
+
+
+@settings(max_examples=8, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 5), st.integers(1, 3), st.integers(1, 2)), min_size=1, max_size=4))
-def test_closed_form_matches_backward_recurrence(layers):
-    kernels, strides, dilations = zip(*layers)
-    assert rf.closed_form_size(kernels, strides, dilations) == rf.backward_size(kernels, strides, dilations)
+def test_closed_form_and_backward_recurrence_match_the_gradient(layers):
+    chain, measured = measured_chain_sizes(*zip(*layers))
+    kernels, strides, dilations = zip(*chain)
+    assert rf.closed_form_size(kernels, strides, dilations) == measured[-1]
+    assert rf.backward_size(kernels, strides, dilations) == measured[-1]
 
 
 def test_mnist_model_every_layer():
@@ -162,6 +184,45 @@ def test_different_strides_at_a_merge_are_flagged():
     check_layers(model, ["sum"], units=[(0, 0)])  # unit 0: the union is exact
 
 
+def seeing_units(model, name, units):
+    """The units with a non-zero input gradient: a unit that reads only padding (of the input or of an
+    intermediate map) sees no input pixel, and has no measurable field."""
+    clone = rf.linear_positive_clone(model)
+    return [u for u in units if rf.gradient_map(clone, name, u).max() > 0]
+
+
+def test_merged_jump_is_the_larger_one():
+    """After a merge of jump-2 and jump-1 paths, a later layer's unit 0 reaches as far as the jump-2 path says."""
+    x = keras.Input((32, 32, 1))
+    a = L.Conv2D(1, 2, strides=2)(x)  # 16x16: jump 2, unit 0 sees [0, 1]
+    c = L.Conv2D(1, 1)(L.Cropping2D(((0, 16), (0, 16)))(x))  # 16x16: jump 1, unit 0 sees [0, 0]
+    merged = L.Add(name="sum")([a, c])
+    model = keras.Model(x, L.Conv2D(1, 3, name="after")(merged))
+    report = rf.by_name(rf.receptive_fields(model))
+    assert report["sum"].jump == (2, 2)
+    # unit 0 of "after" reads merged units 0..2; the jump-2 path takes those to input pixel 5
+    assert check_layers(model, ["sum", "after"], units=[(0, 0)]) == 2
+
+
+def test_asymmetric_zero_padding_against_gradient():
+    x = keras.Input((21, 19, 1))
+    y = L.ZeroPadding2D(((3, 0), (1, 4)), name="pad")(x)
+    y = L.Conv2D(1, 3, strides=2, name="conv")(y)
+    y = L.ZeroPadding2D(((0, 2), (2, 1)), name="pad2")(y)
+    y = L.Conv2D(1, 2, name="conv2")(y)
+    model = keras.Model(x, y)
+    report = rf.by_name(rf.receptive_fields(model))
+    assert report["pad"].start == (-3, -1) and report["conv2"].start == (-3, -5)
+    for name in ("conv", "conv2"):
+        f = report[name]
+        n_r, n_c = f.output_size
+        units = [(r, c) for r in (0, 1, n_r // 2, n_r - 2, n_r - 1) for c in (0, 1, n_c // 2, n_c - 2, n_c - 1)]
+        seen = seeing_units(model, name, units)
+        assert len(seen) >= 9 and len(seen) < len(units), (name, seen)  # both kinds of unit occur
+        assert (n_r // 2, n_c // 2) in seen
+        check_layers(model, [name], units=seen)
+
+
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 def test_vgg16_selected_layers():
     model = keras.applications.VGG16(weights=None, include_top=False, input_shape=(64, 64, 3))
@@ -179,25 +240,48 @@ def test_resnet50_selected_layers():
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("receptive_field/architectures")
-def test_architecture_table_snippet_matches_calculator_and_closed_form():
+def test_architecture_table_every_row_matches_gradient_measurement():
+    """Each row's field size, jump and start of unit 0, measured by the gradient of two neighbouring units.
+
+    The fields (212 to 491 pixels) do not fit in the snippet's 224-pixel input, so each model is rebuilt
+    (weights=None) with as many rows as a whole unclipped field needs and 32 columns (the table reports
+    rows). Input sides stay multiples of 32, so every padding, including MobileNetV2's asymmetric
+    ZeroPadding2D, is the same as at 224.
+    """
+    import math
+
     c = publish.collect(ROOT / "snippets" / "receptive_field" / "architectures.py")
     rows = {r[0]: r for r in c.tables["architectures"]["rows"]}
-    # VGG16 is a plain chain: the closed form gives its final field from its kernel and stride lists
-    kernels = [3, 3, 2, 3, 3, 2, 3, 3, 3, 2, 3, 3, 3, 2, 3, 3, 3, 2]
-    strides = [1, 1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 2]
-    assert rows["VGG16"][2] == rf.closed_form_size(kernels, strides)
-    assert rows["VGG16"][3] == 32
+    assert set(rows) == {"VGG16", "ResNet50", "MobileNetV2"}
+    builders = {name: getattr(keras.applications, name) for name in rows}
+    for name, (_, layer, size, jump, start, _) in rows.items():
+        unit = math.ceil(-start / jump) + 1  # the first unit whose field starts inside the input, plus one
+        height = 32 * math.ceil((start + (unit + 1) * jump + size + 32) / 32)
+        model = builders[name](weights=None, include_top=False, input_shape=(height, 32, 3))
+        clone = rf.linear_positive_clone(model)
+        firsts = []
+        for u in (unit, unit + 1):
+            grad = rf.gradient_map(clone, layer, (u, 0))
+            (first, last), _ = rf.measured_span(grad)
+            assert 0 < first and last < height - 1, (name, u, first, last, height)  # not clipped
+            assert last - first + 1 == size, (name, u, first, last)
+            firsts.append(first)
+        assert firsts[1] - firsts[0] == jump, (name, firsts)
+        assert firsts[0] - unit * jump == start, (name, firsts[0], unit)
     assert all(r[3] == 32 for r in rows.values())
 
 
 @pytest.mark.checks("receptive_field/growth")
-def test_growth_snippet_matches_closed_form():
+def test_growth_snippet_matches_gradient_measurement():
     c = publish.collect(ROOT / "snippets" / "receptive_field" / "growth.py")
     v = {k: c.values[k]["value"] for k in c.values}
     n = v["stack_depth"]
-    assert v["stride1_final"] == rf.closed_form_size([3] * n, [1] * n)
-    assert v["stride2_final"] == rf.closed_form_size([3] * n, [2] * n)
-    assert v["dilated_final"] == rf.closed_form_size([3] * n, [1] * n, [2 ** i for i in range(n)])
+    # measured by the gradient on the same stacks (3x3 kernels; one column suffices for the rows' size)
+    for key, strides, dilations in (("stride1", [1] * n, [1] * n), ("stride2", [2] * n, [1] * n),
+                                    ("dilated", [1] * n, [2 ** i for i in range(n)])):
+        _, measured = measured_chain_sizes([3] * n, strides, dilations)
+        assert v[f"{key}_sizes"] == [1, *measured], key
+        assert v[f"{key}_final"] == measured[-1], key
     assert v["stride1_final"] == 1 + 2 * n
     assert "growth" in c.figures
 
@@ -272,7 +356,7 @@ def test_effective_field_matches_finite_differences_and_stays_inside_the_theoret
 
 
 layer_spec = st.tuples(
-    st.sampled_from(["conv", "depthwise", "max", "avg"]),
+    st.sampled_from(["conv", "depthwise", "max", "avg", "pad"]),
     st.integers(1, 4), st.integers(1, 3),  # kernel rows, cols
     st.integers(1, 2), st.integers(1, 2),  # stride rows, cols
     st.integers(1, 2),  # dilation (convolutions only, and only with stride 1)
@@ -292,6 +376,8 @@ def test_random_stacks_against_gradient(specs):
         elif kind == "depthwise":
             sc = sr  # TensorFlow's depthwise kernel supports equal row and column strides only
             layers.append(L.DepthwiseConv2D((kr, kc), strides=(sr, sc), dilation_rate=d, padding=padding))
+        elif kind == "pad":  # asymmetric: rows (kr - 1 before, sr after), columns (kc - 1 before, d after)
+            layers.append(L.ZeroPadding2D(((kr - 1, sr), (kc - 1, d))))
         elif kind == "max":
             layers.append(L.MaxPooling2D((kr, kc), strides=(sr, sc), padding=padding))
         else:
@@ -303,7 +389,9 @@ def test_random_stacks_against_gradient(specs):
     assume(all(d > 0 for f in rf.receptive_fields(model) for d in f.output_size))
     last = rf.receptive_fields(model)[-1]
     n_r, n_c = last.output_size
-    check_layers(model, [model.layers[-1].name], units=[(0, 0), (n_r // 2, n_c // 2), (n_r - 1, n_c - 1)])
+    units = seeing_units(model, model.layers[-1].name, [(0, 0), (n_r // 2, n_c // 2), (n_r - 1, n_c - 1)])
+    assume(units)
+    check_layers(model, [model.layers[-1].name], units=units)
 
 
 def test_nested_sequential_block_inside_a_functional_model():

@@ -142,7 +142,14 @@ def test_interrupted_write_leaves_previous_result_intact(small_run, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         results.write_result(data, DiesWhileSaving(), folder)
     assert (folder / "result.json").read_bytes() == before
-    assert results.load_result(folder).load_model() is not None
+    restored = results.load_result(folder).load_model()
+    import keras
+
+    original = keras.saving.load_model(out / data["model_file"], compile=False)  # the untouched run
+    got, want = restored.get_weights(), original.get_weights()
+    assert len(got) == len(want) > 0
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]
 
 

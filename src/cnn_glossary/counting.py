@@ -216,3 +216,90 @@ def winograd_2x2_3x3(tile, kernel):
 
 def direct_multiplications(output_size: int, kernel_size: int) -> int:
     return output_size * output_size * kernel_size * kernel_size
+
+
+# --- Dense and pooling layers, and a whole Keras model layer by layer -------------------------------
+
+
+def count_dense(units_in: int, units_out: int, bias: bool = True, positions: int = 1) -> tuple[int, int]:
+    """(parameters, multiply-adds) of a dense layer; ``positions`` > 1 when it acts on every pixel of a map."""
+    params = units_in * units_out + (units_out if bias else 0)
+    return params, positions * units_in * units_out
+
+
+def count_pool(output_size: int, channels: int, pool_size: int) -> tuple[int, int]:
+    """(parameters, multiply-adds) of a pooling layer: nothing to learn and no products (a max compares,
+    an average adds ``pool_size**2`` numbers and scales once); returned for a uniform table."""
+    if output_size < 0 or channels < 1 or pool_size < 1:
+        raise ValueError("need output_size >= 0, channels >= 1 and pool_size >= 1")
+    return 0, 0
+
+
+@dataclass(frozen=True)
+class LayerCount:
+    name: str
+    kind: str
+    output_shape: tuple
+    parameters: int
+    mult_adds: int
+
+
+_NO_WEIGHTS = {
+    "InputLayer", "ReLU", "Activation", "Add", "Concatenate", "Multiply", "Average", "Maximum", "Subtract",
+    "ZeroPadding2D", "Cropping2D", "Flatten", "Reshape", "Dropout", "SpatialDropout2D", "Rescaling", "Softmax",
+    "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "LeakyReLU",
+}
+
+
+def _prod(values) -> int:
+    out = 1
+    for v in values:
+        out *= int(v)
+    return out
+
+
+def count_layer(layer) -> LayerCount:
+    """Parameters (from the layer's configuration, not from its weights) and multiply-adds of one layer."""
+    kind = type(layer).__name__
+    inputs = layer.output if kind == "InputLayer" else layer.input
+    in_shape = None if isinstance(inputs, (list, tuple)) else tuple(inputs.shape)  # merges take several
+    out_shape = tuple(layer.output.shape)
+    cfg = layer.get_config()
+    if kind in ("Conv2D", "DepthwiseConv2D", "SeparableConv2D"):
+        kh, kw = cfg["kernel_size"]
+        c_in, (oh, ow, c_out) = in_shape[-1], out_shape[1:]
+        if kind == "Conv2D":
+            groups = cfg.get("groups", 1)
+            weights = kh * kw * (c_in // groups) * c_out
+            macs = oh * ow * c_out * kh * kw * (c_in // groups)
+        elif kind == "DepthwiseConv2D":
+            weights = kh * kw * c_in * cfg["depth_multiplier"]
+            macs = oh * ow * c_out * kh * kw
+        else:
+            mid = c_in * cfg["depth_multiplier"]
+            weights = kh * kw * mid + mid * c_out
+            macs = oh * ow * (mid * kh * kw + mid * c_out)
+        return LayerCount(layer.name, kind, out_shape, weights + (c_out if cfg["use_bias"] else 0), macs)
+    if kind == "Dense":
+        params, macs = count_dense(in_shape[-1], cfg["units"], cfg["use_bias"], _prod(in_shape[1:-1]))
+        return LayerCount(layer.name, kind, out_shape, params, macs)
+    if kind == "BatchNormalization":
+        channels = in_shape[cfg["axis"] if isinstance(cfg["axis"], int) else cfg["axis"][0]]
+        params = channels * (2 + int(cfg["center"]) + int(cfg["scale"]))  # + moving mean and variance
+        return LayerCount(layer.name, kind, out_shape, params, 0)  # folded into the convolution at inference
+    if kind in _NO_WEIGHTS:
+        if layer.weights:
+            raise ValueError(f"layer {layer.name} ({kind}) has weights but is listed as weightless")
+        return LayerCount(layer.name, kind, out_shape, 0, 0)
+    raise ValueError(f"layer {layer.name}: counting does not know {kind}; add it to count_layer")
+
+
+def count_model(model) -> list[LayerCount]:
+    """Every layer of a Keras model, in order; nested models are counted through their own layers."""
+    counts = []
+    for layer in model.layers:
+        if hasattr(layer, "layers") and type(layer).__name__ in ("Sequential", "Functional", "Model"):
+            counts.extend(count_model(layer))
+        else:
+            counts.append(count_layer(layer))
+    return counts

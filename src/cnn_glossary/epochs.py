@@ -53,6 +53,7 @@ def early_stopping_defaults() -> dict:
 
 def stop_epoch(val_loss, patience: int = 0, min_delta: float = 0.0) -> int | None:
     """The 1-based epoch after which ``EarlyStopping(patience)`` on ``val_loss`` stops, or None."""
+    min_delta = abs(min_delta)  # as Keras does: the sign of min_delta is ignored
     best, wait = math.inf, 0
     for epoch, v in enumerate(val_loss):
         wait += 1

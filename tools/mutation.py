@@ -1,0 +1,94 @@
+"""Mutation score per module, with mutmut: `make mutation` or `python tools/mutation.py [module ...]`.
+
+For each module it writes a `[mutmut]` section to `setup.cfg` naming that module and the unit tests that
+exercise it, runs mutmut with one worker under `nice -n 19` (the machine may be shared), and prints the
+killed / survived / untested counts. Not part of `make test` or CI: the whole run takes long on 2 cores.
+Each survivor's diff is appended to `mutation-survivors.txt` (not committed), to judge whether it is equivalent.
+"""
+
+from __future__ import annotations
+
+import collections
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+# module (under src/cnn_glossary) -> the fast unit tests that exercise it, fastest modules first
+MODULES = {
+    "site/publish.py": ["tests/test_publish.py"],
+    "site/placeholders.py": ["tests/test_placeholders.py"],
+    "conv.py": ["tests/test_conv.py", "tests/test_conv_checks.py"],
+    "counting.py": ["tests/test_counting.py", "tests/test_conv_3x3.py"],
+    "epochs.py": ["tests/test_epochs.py::test_steps_per_epoch_counts_batches",
+                  "tests/test_epochs.py::test_stop_epoch_follows_keras_semantics",
+                  "tests/test_epochs.py::test_stop_epoch_matches_keras_early_stopping_on_scripted_histories",
+                  "tests/test_epochs.py::test_steps_per_epoch_refuses_bad_arguments",
+                  "tests/test_epochs.py::test_stop_epoch_defaults_are_keras_defaults"],
+    "activations.py": ["tests/test_activation.py"],
+    "mnist/results.py": ["tests/test_training.py"],
+    "receptive_field.py": ["tests/test_receptive_field.py"],
+    "site/pipeline.py": ["tests/test_pipeline.py"],
+}
+SECTION = """[mutmut]
+source_paths = src/
+only_mutate = src/cnn_glossary/{module}
+pytest_add_cli_args_test_selection =
+{tests}
+pytest_add_cli_args =
+    -p
+    no:cacheprovider
+    -x
+also_copy =
+    snippets/
+    docs/
+    results/
+    mkdocs.yml
+"""
+
+
+def run(module: str, keep: bool) -> dict[str, int]:
+    cfg = ROOT / "setup.cfg"
+    if cfg.exists():
+        sys.exit(f"{cfg} exists; this script writes its own [mutmut] section there. Move it aside first.")
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    cfg.write_text(SECTION.format(module=module, tests="\n".join(f"    {t}" for t in MODULES[module])))
+    try:
+        subprocess.run(["nice", "-n", "19", str(BIN / "mutmut"), "run", "--max-children", "1"], cwd=ROOT,
+                       stdout=subprocess.DEVNULL, check=False)
+        out = subprocess.run([str(BIN / "mutmut"), "results", "--all", "true"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+        survivors = [line.split(":")[0].strip() for line in out.splitlines() if line.endswith(": survived")]
+        with open(ROOT / "mutation-survivors.txt", "a") as report:  # the diffs, to judge each survivor
+            for name in survivors:
+                diff = subprocess.run([str(BIN / "mutmut"), "show", name], cwd=ROOT, capture_output=True, text=True)
+                report.write(f"## {module}: {name}\n{diff.stdout}\n")
+    finally:
+        if not keep:
+            cfg.unlink()
+    counts = collections.Counter(line.rsplit(":", 1)[1].strip() for line in out.splitlines() if ":" in line)
+    return dict(counts)
+
+
+def main(argv: list[str]) -> int:
+    keep = "--keep" in argv
+    names = [a for a in argv if a != "--keep"] or list(MODULES)
+    unknown = [n for n in names if n not in MODULES]
+    if unknown:
+        sys.exit(f"unknown module(s) {unknown}; choose from {list(MODULES)}")
+    print(f"{'module':24} {'killed':>7} {'survived':>9} {'no tests':>9} {'other':>6} {'score':>7}")
+    for name in names:
+        c = run(name, keep)
+        killed, survived = c.pop("killed", 0), c.pop("survived", 0)
+        untested = c.pop("no tests", 0)
+        other = sum(c.values())  # timeouts, suspicious, skipped
+        tested = killed + survived
+        score = f"{killed / tested:.0%}" if tested else "-"
+        print(f"{name:24} {killed:7d} {survived:9d} {untested:9d} {other:6d} {score:>7}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
