@@ -23,8 +23,8 @@ serve: $(STAMP)  ## build and serve the site on http://127.0.0.1:$(PORT) (make s
 build: $(STAMP)  ## the strict build into site/
 	$(BIN)/mkdocs build --strict
 
-test: $(STAMP)  ## every test: pure functions, tiny sites, the strict build, the browser
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## every test but the long ones: pure functions, tiny sites, the strict build, the browser (two workers)
+	$(BIN)/python -m pytest -n 2
 
 test-long: $(STAMP)  ## every generated notebook run top to bottom, every figure snippet drawn twice (minutes; CI runs it)
 	$(BIN)/python -m pytest -m long

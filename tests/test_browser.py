@@ -246,6 +246,7 @@ def test_phone_width_has_no_horizontal_scroll(browser, server, pages):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.long  # every page at two widths in two themes: for people to look at; make test-long and CI
 def test_screenshots_in_light_and_dark(browser, server, pages):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for scheme in ("light", "dark"):

@@ -346,6 +346,7 @@ def test_result_files_follow_the_umask(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # a real (small) training run in a subprocess: make test-long and CI
 def test_train_is_quiet_unless_verbose(tmp_path):
     """A real (tiny) training run in a fresh process: TensorFlow's start-up lines stay hidden."""
     env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}

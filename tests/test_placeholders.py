@@ -116,7 +116,7 @@ def test_errors_quote_the_whole_placeholder():
         with pytest.raises(PlaceholderError) as err:
             find(f"x {bad}\n")
         assert repr(bad) in str(err.value)
-    with pytest.raises(PlaceholderError, match=r"expected \{\{ value\|table\|figure snippet/id:name \}\}"):
+    with pytest.raises(PlaceholderError, match=r"expected \{\{ value\|table\|figure\|data snippet/id:name \}\}"):
         find("{{ nope }}")
 
 

@@ -280,14 +280,16 @@ def test_figure_bytes_are_reproducible_and_the_figure_is_closed(collector):
         ax.plot([0, 1], [1, 0])
         return fig
 
+    drawn = []
     for fmt in ("svg", "png"):
         first, second = draw(), draw()
+        drawn += [first.number, second.number]
         publish.figure(f"{fmt}1", first, alt="A falling straight line.", caption="A line.", format=fmt)
         publish.figure(f"{fmt}2", second, alt="A falling straight line.", caption="A line.", format=fmt)
         a, b = collector.figures[f"{fmt}1"].data, collector.figures[f"{fmt}2"].data
         assert a == b, fmt  # no date, no software version: the same drawing gives the same bytes
         assert b"Date" not in a and b"<dc:date>" not in a and b"Software" not in a and b"Matplotlib version" not in a
-    assert plt.get_fignums() == []  # published figures are closed
+    assert not set(drawn) & set(plt.get_fignums())  # published figures are closed (other tests' figures may stay)
     from PIL import Image
     import io
 
