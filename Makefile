@@ -27,7 +27,7 @@ test: $(STAMP)  ## every test but the long ones: pure functions, tiny sites, the
 	$(BIN)/python -m pytest -n 2
 
 test-long: $(STAMP)  ## every generated notebook run top to bottom, every figure snippet drawn twice (minutes; CI runs it)
-	$(BIN)/python -m pytest -m long
+	$(BIN)/python -m pytest -m long -n 2
 
 quick: $(STAMP)  ## the tests that need neither a browser nor the full site build (not marked slow/browser)
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
