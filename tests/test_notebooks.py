@@ -41,6 +41,18 @@ def test_split_snippet_separates_setup_lesson_and_publishing():
     assert notebooks.split_snippet("x = 1\n") is None
 
 
+def test_a_lesson_inside_a_loop_stays_one_runnable_cell(tmp_path):
+    path = tmp_path / "loop.py"
+    path.write_text("total = 0\nfor i in range(3):\n    # --8<-- [start:lesson]\n    total += i\n"
+                    "    # --8<-- [end:lesson]\n    print(i)\nprint('total', total)\n")
+    nb = nbformat.reads(notebooks.build_notebook("Loop", "loop.md", [("demo/loop", path)]), as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert len(code) == 2 and "# ---- lesson ----" in code[1] and "8<" not in code[1]
+    NotebookClient(nb, timeout=120).execute()
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "total 3" in printed
+
+
 @pytest.mark.parametrize("source", [
     "# --8<-- [start:lesson]\nx = 1\n",
     "x = 1\n# --8<-- [end:lesson]\n",

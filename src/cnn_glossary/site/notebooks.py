@@ -62,6 +62,28 @@ def split_snippet(source: str, section: str = SECTION) -> tuple[str, str, str] |
     return tuple("\n".join(parts[k]).strip("\n") for k in ("before", "lesson", "after"))  # type: ignore[return-value]
 
 
+def _compiles(source: str) -> bool:
+    try:
+        compile(source, "<cell>", "exec")
+    except SyntaxError:
+        return False
+    return True
+
+
+def _marked(source: str, section: str) -> str:
+    """The whole snippet, with its ``section`` markers turned into plain comments and other markers dropped."""
+    out = []
+    for line in source.strip("\n").splitlines():
+        m = _MARKER.match(line)
+        if m:
+            if m.group(2) == section:
+                indent = line[: len(line) - len(line.lstrip())]
+                out.append(f"{indent}# ---- lesson ----" if m.group(1) == "start" else f"{indent}# ---- end of lesson ----")
+            continue
+        out.append(line)
+    return "\n".join(out)
+
+
 def _cell(kind: str, source: str, cell_id: str) -> dict:
     cell = {"cell_type": kind, "id": cell_id, "metadata": {}, "source": source}
     if kind == "code":
@@ -90,12 +112,16 @@ def build_notebook(title: str, page: str, snippets: list[tuple[str, Path]], sect
         add("markdown", f"## `snippets/{snippet_id}.py`")
         if split is None:
             add("code", source.strip("\n"))
-        else:
+        elif all(_compiles(part) for part in split):
             before, lesson, after = split
             add("code", before)
             add("markdown", "The lesson:")
             add("code", lesson)
             add("code", after)
+        else:  # the lesson sits inside a block (a loop, a function): one cell, the lesson marked by comments
+            add("markdown", "The lesson lines sit inside a block here, so the snippet is one cell; they are marked "
+                            "`# ---- lesson ----`.")
+            add("code", _marked(source, section))
     notebook = {
         "cells": cells,
         "metadata": {
