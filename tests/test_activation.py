@@ -68,6 +68,7 @@ def test_autodiff_derivatives_match_closed_forms(name):
 @pytest.mark.guards("activation.md", "both are smooth and dip below zero")
 @pytest.mark.guards("readme-map.md", "its slope never exceeds a quarter")
 @pytest.mark.guards("activation.md", "Keras's own two defaults differ")
+@pytest.mark.guards("activation.md", "Keras has two Leaky ReLU defaults")
 def test_worked_numbers_against_scipy_and_closed_forms():
     c = publish.collect(SNIPPETS / "worked.py")
     v = {k: d["value"] for k, d in c.values.items()}

@@ -190,6 +190,7 @@ def test_multichannel_figure_shows_every_input_in_every_output_row():
 
 
 @pytest.mark.guards("convolution.md", "the stride of 2 stops the window one row short of the bottom")
+@pytest.mark.guards("convolution.md", "input never reach the output")
 def test_stride_two_leaves_the_last_row_and_column_unread():
     """A plain loop over the window positions of the page's stride-2 example: which input rows are ever read."""
     config = by_name("no_padding_strides_odd")
