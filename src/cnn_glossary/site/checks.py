@@ -107,16 +107,22 @@ def declarations_in(source: str, test_file: str) -> list[Declaration]:
 def declarations(root: Path, tests_dir: str = "tests") -> dict[str, list[Declaration]]:
     """Snippet id -> the tests that declare they check it, for every ``test_*.py`` under ``tests_dir``."""
     out: dict[str, list[Declaration]] = {}
-    base = root / tests_dir
-    for path in sorted(base.rglob("test_*.py")):
+    for d in _scan(root, tests_dir, declarations_in):
+        out.setdefault(d.snippet_id, []).append(d)
+    return out
+
+
+def _scan(root: Path, tests_dir: str, read) -> list:
+    """``read(source, rel_path)`` over every ``test_*.py`` under ``tests_dir``, concatenated; a file that does
+    not parse is a :class:`DeclarationError` naming it."""
+    found = []
+    for path in sorted((root / tests_dir).rglob("test_*.py")):
         rel = path.relative_to(root).as_posix()
         try:
-            found = declarations_in(path.read_text(encoding="utf-8"), rel)
+            found += read(path.read_text(encoding="utf-8"), rel)
         except SyntaxError as exc:
             raise DeclarationError(f"{rel}:{exc.lineno}: cannot parse the test file: {exc.msg}") from None
-        for d in found:
-            out.setdefault(d.snippet_id, []).append(d)
-    return out
+    return found
 
 
 def _guard(call: ast.Call, test_file: str, test: str) -> Guard:
@@ -145,14 +151,8 @@ def guards_in(source: str, test_file: str) -> list[Guard]:
 def guards(root: Path, tests_dir: str = "tests") -> dict[str, list[Guard]]:
     """Page -> the guarded claims on it, for every ``test_*.py`` under ``tests_dir``."""
     out: dict[str, list[Guard]] = {}
-    for path in sorted((root / tests_dir).rglob("test_*.py")):
-        rel = path.relative_to(root).as_posix()
-        try:
-            found = guards_in(path.read_text(encoding="utf-8"), rel)
-        except SyntaxError as exc:
-            raise DeclarationError(f"{rel}:{exc.lineno}: cannot parse the test file: {exc.msg}") from None
-        for g in found:
-            out.setdefault(g.page, []).append(g)
+    for g in _scan(root, tests_dir, guards_in):
+        out.setdefault(g.page, []).append(g)
     return out
 
 
