@@ -24,7 +24,7 @@ build: $(STAMP)  ## the strict build into site/
 	$(BIN)/mkdocs build --strict
 
 test: $(STAMP)  ## every test but the long ones: pure functions, tiny sites, the strict build, the browser (two workers)
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-long: $(STAMP)  ## every generated notebook run top to bottom, every figure snippet drawn twice (minutes; CI runs it)
 	$(BIN)/python -m pytest -m long -n 2

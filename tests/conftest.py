@@ -122,17 +122,63 @@ def site(tmp_path: Path) -> TinySite:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The real site, built once with --strict into a temporary folder."""
-    out = tmp_path_factory.mktemp("site")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)],
-        cwd=ROOT,
-        env=MKDOCS_ENV,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    if proc.returncode != 0:
-        pytest.fail(f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}", pytrace=False)
+def built_site(tmp_path_factory, worker_id) -> Path:
+    """The real site, built once with --strict into a temporary folder.
+
+    Under pytest-xdist the workers share one build: the first to get here builds while holding a lock,
+    the others wait for it and read the same folder (and fail with the same message if it failed).
+    """
+    import fcntl
+    import json
+
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        base = base.parent  # the folder every worker's temporary folder sits in
+    out, record = base / "built-site", base / "built-site.json"
+    with open(base / "built-site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            proc = subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(out)],
+                cwd=ROOT,
+                env=MKDOCS_ENV,
+                capture_output=True,
+                text=True,
+                timeout=3600,
+            )
+            record.write_text(json.dumps({"returncode": proc.returncode, "output": proc.stdout + proc.stderr}))
+    built = json.loads(record.read_text())
+    if built["returncode"] != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{built['output']}", pytrace=False)
     return out
+
+
+def published(snippet_id: str, built_site: Path):
+    """What snippets/<snippet_id>.py publishes, as a ``publish.Collector``.
+
+    The strict build (``built_site``) has just run the snippet into the cache, so a fresh cache entry
+    holds exactly the numbers and figures the pages show: read them from there rather than train again.
+    If the entry is not fresh (another build pruned it, or an input changed since), run the snippet with
+    ``publish.collect`` as the other tests do. Either way the test compares them with its own oracle.
+    """
+    from cnn_glossary.site import publish
+    from cnn_glossary.site.pipeline import Pipeline
+
+    assert built_site.is_dir()
+    result = Pipeline(ROOT, log=lambda _msg: None).cached(snippet_id)
+    if result is None:
+        return publish.collect(ROOT / "snippets" / f"{snippet_id}.py")
+    collector = publish.Collector(values=result.values, tables=result.tables, warnings=list(result.warnings))
+    for name, fig in result.figures.items():
+        collector.figures[name] = publish.Figure(name, result.figure_path(name).read_bytes(), fig["format"],
+                                                 fig["alt"], fig["caption"], fig.get("width"))
+    _COLLECTED.add(snippet_id)
+    return collector
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Tests that draw a figure directly (not through publish.figure, which closes it) leave it open: close it."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

@@ -13,7 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from cnn_glossary import publish  # noqa: E402
 
-from .conftest import ROOT  # noqa: E402
+from .conftest import ROOT, published  # noqa: E402
 
 SNIPPETS = ROOT / "snippets" / "augmentation"
 
@@ -162,11 +162,11 @@ def test_mirror_and_half_turn_readings_recounted(flips):
 
 @pytest.mark.slow
 @pytest.mark.checks("augmentation/effect")
-def test_short_run_accuracies_are_recounted_on_validation_data():
+def test_short_run_accuracies_are_recounted_on_validation_data(built_site):
     from cnn_glossary.mnist.data import load_mnist
     from cnn_glossary.mnist.train import BATCH_SIZE, VALIDATION_SIZE, split
 
-    c = publish.collect(SNIPPETS / "effect.py")
+    c = published("augmentation/effect", built_site)  # the build's fresh cache entry, else a run
     v = {k: d["value"] for k, d in c.values.items()}
     _, (x_val, y_val), (x_test, _) = split(load_mnist())
     assert v["n_val"] == len(y_val) == VALIDATION_SIZE and len(x_test) != VALIDATION_SIZE

@@ -182,22 +182,49 @@ def pages(built_site):
     return found
 
 
-def test_pages_load_cleanly_with_images_and_nothing_external(browser, server, pages):
-    problems = []
+@pytest.fixture(scope="module")
+def desktop(browser, server, pages) -> dict[str, dict]:
+    """Every page opened once at desktop width in a fresh context (an empty cache), with what the checks
+    below read: console errors, outside requests, images, heading levels, transfer size, and the axe-core
+    scan of the article, run last so its own script cannot add to the errors or the size."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    seen = {}
     for path in pages:
         visit = Visit(browser, server + path)
         images = visit.load_images()
-        visit.page.wait_for_timeout(150)
-        if visit.errors:
-            problems.append(f"{path}: console errors {visit.errors}")
-        if visit.outside:
-            problems.append(f"{path}: requests leaving 127.0.0.1 {visit.outside}")
-        for img in images:
+        visit.page.wait_for_timeout(200)
+        seen[path] = {
+            "errors": list(visit.errors),
+            "outside": list(visit.outside),
+            "images": images,
+            "levels": visit.page.evaluate(
+                "[...document.querySelectorAll('article h1, article h2, article h3, article h4, article h5, "
+                "article h6')].map(h => Number(h.tagName[1]))"
+            ),
+            "bytes": visit.page.evaluate(
+                """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+                     .reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0)"""
+            ),
+            "violations": axe.run(visit.page, context={"include": [["article"]]}).response["violations"],
+        }
+        visit.close()
+    return seen
+
+
+def test_pages_load_cleanly_with_images_and_nothing_external(desktop):
+    problems = []
+    for path, seen in desktop.items():
+        if seen["errors"]:
+            problems.append(f"{path}: console errors {seen['errors']}")
+        if seen["outside"]:
+            problems.append(f"{path}: requests leaving 127.0.0.1 {seen['outside']}")
+        for img in seen["images"]:
             if img["width"] == 0:
                 problems.append(f"{path}: image did not load: {img['src']}")
             if img["inArticle"] and (len(img["alt"]) < 10 or not img["caption"]):
                 problems.append(f"{path}: figure without meaningful alt text and caption: {img['src']}")
-        visit.close()
     assert not problems, "\n".join(problems)
 
 
@@ -217,15 +244,10 @@ def test_animations_have_frames(built_site, pages):
             assert getattr(im, "n_frames", 1) > 1, gif.name
 
 
-def test_headings_are_in_order(browser, server, pages):
+def test_headings_are_in_order(desktop):
     problems = []
-    for path in pages:
-        visit = Visit(browser, server + path)
-        levels = visit.page.evaluate(
-            "[...document.querySelectorAll('article h1, article h2, article h3, article h4, article h5, article h6')]"
-            ".map(h => Number(h.tagName[1]))"
-        )
-        visit.close()
+    for path, seen in desktop.items():
+        levels = seen["levels"]
         if not levels or levels[0] != 1 or levels.count(1) != 1:
             problems.append(f"{path}: expected exactly one h1 first, got {levels}")
         for a, b in zip(levels, levels[1:]):
@@ -263,59 +285,39 @@ def test_screenshots_in_light_and_dark(browser, server, pages):
     print(f"\nscreenshots written to {SCREENSHOTS}")
 
 
-def test_accessibility_scan(browser, server, pages):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
+def test_accessibility_scan(desktop):
     problems = []
-    for path in pages:
-        visit = Visit(browser, server + path)
-        visit.load_images()
-        results = axe.run(visit.page, context={"include": [["article"]]})
-        visit.close()
-        for v in results.response["violations"]:
+    for path, seen in desktop.items():
+        for v in seen["violations"]:
             targets = [n["target"] for n in v["nodes"]][:3]
             problems.append(f"{path}: {v['id']} ({v['impact']}): {v['help']} at {targets}")
     assert not problems, "\n".join(problems)
 
 
 def test_search_finds_every_topic(browser, server, pages):
+    """Each topic's title, typed key by key into the search box of one open page, lists that topic."""
+    visit = Visit(browser, server + pages[0])
+    page = visit.page
     missing = []
     for title in TOPIC_TITLES:
-        visit = Visit(browser, server + pages[0])
-        page = visit.page
-        query = title.split(",")[0].split(" / ")[0]
-        titles = []
-        for _ in range(3):  # the search worker may still be loading its index: type again
-            page.fill("input.md-search__input", "")
-            page.focus("input.md-search__input")
-            page.keyboard.type(query, delay=20)  # real key events, as a reader types
-            try:
-                page.wait_for_selector(".md-search-result__item", timeout=8_000)
-            except Exception:  # noqa: BLE001 - retried, then reported below
-                continue
-            page.wait_for_timeout(300)
+        query, expected = title.split(",")[0].split(" / ")[0], title.split(",")[0]
+        page.fill("input.md-search__input", "")
+        page.focus("input.md-search__input")
+        page.keyboard.type(query, delay=20)  # real key events, as a reader types
+        try:  # the search worker may still be loading its index, or answering an earlier prefix: wait for it
+            page.wait_for_function(
+                "t => [...document.querySelectorAll('.md-search-result__item h1')]"
+                ".some(e => e.textContent.includes(t))", arg=expected, timeout=10_000)
+        except Exception:  # noqa: BLE001 - reported below with what the search did list
             titles = page.eval_on_selector_all(
-                ".md-search-result__item h1", "els => els.map(e => e.textContent.trim())"
-            )
-            break
-        visit.close()
-        if not any(title.split(",")[0] in t for t in titles):
+                ".md-search-result__item h1", "els => els.map(e => e.textContent.trim())")
             missing.append(f"{title} (got {titles[:5]})")
+    visit.close()
     assert not missing, missing
 
 
-def test_page_weight(browser, server, pages):
-    sizes = {}
-    for path in pages:
-        visit = Visit(browser, server + path)
-        visit.load_images()
-        visit.page.wait_for_timeout(200)
-        sizes[path] = visit.page.evaluate(
-            """() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
-                 .reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0)"""
-        )
-        visit.close()
+def test_page_weight(desktop):
+    sizes = {path: seen["bytes"] for path, seen in desktop.items()}
     report = "\n".join(f"  {p:<40} {b / 1024:8.0f} KiB" for p, b in sorted(sizes.items()))
     print(f"\ntotal transfer size per page (first visit, empty cache, text gzip-compressed):\n{report}")
     heavy = {p: b for p, b in sizes.items() if b > MAX_PAGE_BYTES}

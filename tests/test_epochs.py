@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from cnn_glossary import publish  # noqa: E402
 from cnn_glossary.epochs import epoch_batches, steps_per_epoch, stop_epoch  # noqa: E402
 
-from .conftest import ROOT  # noqa: E402
+from .conftest import ROOT, published  # noqa: E402
 
 SNIPPETS = ROOT / "snippets" / "epochs"
 
@@ -181,8 +181,8 @@ def test_stop_epoch_matches_keras_early_stopping_on_scripted_histories():
 
 
 @pytest.fixture(scope="module")
-def early():
-    return publish.collect(SNIPPETS / "early_stopping.py")
+def early(built_site):
+    return published("epochs/early_stopping", built_site)  # the build's fresh cache entry, else a run
 
 
 def keras_stop(val_loss, patience):
