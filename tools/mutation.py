@@ -78,15 +78,17 @@ def main(argv: list[str]) -> int:
     unknown = [n for n in names if n not in MODULES]
     if unknown:
         sys.exit(f"unknown module(s) {unknown}; choose from {list(MODULES)}")
-    print(f"{'module':24} {'killed':>7} {'survived':>9} {'no tests':>9} {'other':>6} {'score':>7}")
+    print(f"{'module':24} {'killed':>7} {'survived':>9} {'no tests':>9} {'timeout':>8} {'other':>6} {'score':>7}")
     for name in names:
         c = run(name, keep)
         killed, survived = c.pop("killed", 0), c.pop("survived", 0)
-        untested = c.pop("no tests", 0)
-        other = sum(c.values())  # timeouts, suspicious, skipped
-        tested = killed + survived
-        score = f"{killed / tested:.0%}" if tested else "-"
-        print(f"{name:24} {killed:7d} {survived:9d} {untested:9d} {other:6d} {score:>7}", flush=True)
+        untested = c.pop("no tests", 0)  # no selected test runs the mutated function: not killed
+        timeout = c.pop("timeout", 0)  # the tests did not finish in time: shown, left out of the score
+        other = sum(c.values())  # suspicious, skipped, not checked
+        counted = killed + survived + untested
+        score = f"{killed / counted:.0%}" if counted else "-"
+        print(f"{name:24} {killed:7d} {survived:9d} {untested:9d} {timeout:8d} {other:6d} {score:>7}", flush=True)
+    print("score = killed / (killed + survived + no tests); judge each survivor in mutation-survivors.txt")
     return 0
 
 
