@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from cnn_glossary import publish  # noqa: E402
-from cnn_glossary.epochs import epoch_batches, steps_per_epoch, stop_epoch  # noqa: E402
+from cnn_glossary.epochs import argmin1, epoch_batches, steps_per_epoch, stop_epoch  # noqa: E402
 
 from .conftest import ROOT, published  # noqa: E402
 
@@ -168,6 +168,10 @@ def test_stop_epoch_matches_keras_early_stopping_on_scripted_histories():
         np.array([1.0, 0.875, 0.75, 0.625]),  # improves by exactly 1/8 each epoch
         np.array([1.0, 0.875, 0.875, 0.75]),  # a tie
         np.array([1.0, 1.25, 0.5, 0.625, 0.375]),
+        # the first epoch sets the best value whatever it is, as in Keras: a NaN or infinite first loss
+        np.array([np.nan, 0.5, 0.25, 0.375, 0.125]),
+        np.array([np.inf, 1.0, 0.5, 0.75, 0.25]),
+        np.array([1.0, np.nan, 0.5, 0.75, 0.875, 0.25]),
     ]
     stops = set()
     for losses in histories:
@@ -278,10 +282,89 @@ def test_early_stopping_alt_follows_a_changed_figure():
 
 @pytest.mark.parametrize("n, batch_size", [(-1, 32), (100, 0), (-1, 0)])
 def test_steps_per_epoch_refuses_bad_arguments(n, batch_size):
-    with pytest.raises(ValueError, match=r"need n >= 0 and batch_size >= 1"):
+    with pytest.raises(ValueError, match=r"^need n >= 0 and batch_size >= 1$"):
         steps_per_epoch(n, batch_size)
+    with pytest.raises(ValueError, match=r"^need n >= 0 and batch_size >= 1$"):
+        epoch_batches(n, batch_size)
 
 
 def test_stop_epoch_defaults_are_keras_defaults():
     losses = [1.0, 0.9, 0.95, 0.8]
     assert stop_epoch(losses) == keras_callback_stop(losses, patience=0, min_delta=0.0) == 3
+
+
+def test_argmin1_is_the_first_lowest_epoch_counted_from_one():
+    for values in ([3.0, 1.0, 2.0], [1.0], [2.0, 1.0, 1.0, 0.5, 0.5], [0.25, 0.25]):
+        first = next(i for i, v in enumerate(values) if v == min(values))  # a plain scan
+        assert argmin1(values) == first + 1
+
+
+def test_overfit_data_is_the_head_of_our_split_flattened():
+    from cnn_glossary.epochs import OVERFIT_TRAIN, OVERFIT_VAL, overfit_data
+    from cnn_glossary.mnist.data import load_mnist
+    from cnn_glossary.mnist.train import SPLIT_SEED, VALIDATION_SIZE
+
+    (x, y), (x_val, y_val) = overfit_data()
+    mnist = load_mnist()
+    # our split, written out: a seeded shuffle of the 60,000 training images; its first VALIDATION_SIZE validate
+    order = np.random.default_rng(SPLIT_SEED).permutation(60_000)
+    train, val = order[VALIDATION_SIZE:][:OVERFIT_TRAIN], order[:VALIDATION_SIZE][:OVERFIT_VAL]
+    for got, labels, idx in ((x, y, train), (x_val, y_val, val)):
+        assert got.shape == (len(idx), 28 * 28) and got.dtype == np.float32
+        np.testing.assert_array_equal(got, mnist.x_train[idx].reshape(len(idx), -1) / np.float32(255))
+        np.testing.assert_array_equal(labels, mnist.y_train[idx])
+
+
+@pytest.fixture(scope="module")
+def tiny_overfit():
+    """Random images and labels: a dense network fits them and its validation loss soon turns upward."""
+    rng = np.random.default_rng(0)
+    x, x_val = rng.random((96, 24), dtype=np.float32), rng.random((64, 24), dtype=np.float32)
+    y, y_val = rng.integers(0, 10, 96), rng.integers(0, 10, 64)
+    return (x, y), (x_val, y_val)
+
+
+def test_overfit_run_trains_the_network_the_page_describes(tiny_overfit):
+    """The same network written out with plain Keras (two hidden ReLU layers of OVERFIT_UNITS, a softmax over ten
+    digits, Adam at 1e-3, batches of OVERFIT_BATCH, shuffled, the same seed) gives the same history."""
+    import keras
+    import tensorflow as tf
+
+    from cnn_glossary.epochs import OVERFIT_BATCH, OVERFIT_SEED, OVERFIT_UNITS, overfit_run
+
+    run = overfit_run(tiny_overfit, epochs=3)
+    (x, y), (x_val, y_val) = tiny_overfit
+    keras.utils.set_random_seed(OVERFIT_SEED)
+    tf.config.experimental.enable_op_determinism()
+    model = keras.Sequential([keras.Input((24,)), keras.layers.Dense(OVERFIT_UNITS, activation="relu"),
+                              keras.layers.Dense(OVERFIT_UNITS, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    hist = model.fit(x, y, batch_size=OVERFIT_BATCH, epochs=3, validation_data=(x_val, y_val), shuffle=True,
+                     verbose=0).history
+    assert sorted(run.history) == sorted(hist) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    for key, values in hist.items():
+        assert run.history[key] == pytest.approx(values, rel=1e-6), key
+    assert run.epochs_run == 3
+    assert run.history["loss"][-1] < run.history["loss"][0]  # it learns the training set
+    # the end weights are the last epoch's: evaluating them gives the last validation numbers
+    assert run.final_val_loss == pytest.approx(hist["val_loss"][-1], rel=1e-5)
+    assert run.final_val_accuracy == pytest.approx(hist["val_accuracy"][-1], rel=1e-5)
+
+
+def test_overfit_run_with_early_stopping_stops_where_keras_says(tiny_overfit):
+    from cnn_glossary.epochs import overfit_run
+
+    full = overfit_run(tiny_overfit, epochs=5)
+    val = full.history["val_loss"]
+    stop = keras_stop(val, 0)
+    assert stop is not None and stop < 5, val  # random labels: validation loss turns upward
+    run = overfit_run(tiny_overfit, epochs=5, early_stopping={})
+    assert run.epochs_run == stop == len(run.history["val_loss"])
+    assert run.history["val_loss"] == pytest.approx(val[:stop], rel=1e-6)  # the same seed retraces the run
+    assert run.final_val_loss == pytest.approx(val[stop - 1], rel=1e-5)  # it ends with the last epoch's weights
+    restored = overfit_run(tiny_overfit, epochs=5, early_stopping={"patience": 2, "restore_best_weights": True})
+    assert restored.epochs_run == keras_stop(val, 2)
+    assert restored.final_val_loss == pytest.approx(min(val[:restored.epochs_run]), rel=1e-5)
+    assert restored.final_val_loss < val[restored.epochs_run - 1]  # the restored weights are not the last ones

@@ -52,16 +52,20 @@ def early_stopping_defaults() -> dict:
 
 
 def stop_epoch(val_loss, patience: int = 0, min_delta: float = 0.0) -> int | None:
-    """The 1-based epoch after which ``EarlyStopping(patience)`` on ``val_loss`` stops, or None."""
-    min_delta = abs(min_delta)  # as Keras does: the sign of min_delta is ignored
-    best, wait = math.inf, 0
-    for epoch, v in enumerate(val_loss):
-        wait += 1
-        if v < best - min_delta:
+    """The 1-based epoch after which ``EarlyStopping(patience)`` on ``val_loss`` stops, or None.
+
+    As in Keras, the first epoch always sets the best value (even NaN or infinity), the sign of ``min_delta`` is
+    ignored, and an epoch improves only if it beats the best by more than ``min_delta``.
+    """
+    min_delta = abs(min_delta)
+    best, wait = None, 0
+    for epoch, v in enumerate(val_loss, start=1):
+        if best is None or v < best - min_delta:
             best, wait = v, 0
             continue
-        if wait >= patience and epoch > 0:
-            return epoch + 1
+        wait += 1
+        if wait >= patience:
+            return epoch
     return None
 
 
