@@ -257,3 +257,66 @@ def test_weight_gradient_signs_by_the_chain_rule():
         xs = [float(t.replace("−", "-")) for t in v[f"{name}_inputs"].split(", ")]
         expected = ["+" if np.sign(v[f"{name}_dz"]) * np.sign(t) > 0 else "−" for t in xs]
         assert v[f"{name}_signs"].split() == expected
+
+
+def _tiny_relu_model(two_layers: bool = True):
+    """A small conv net with set weights: channel 1 of the first layer can never fire on non-negative images
+    (negative weights, negative bias); the others fire somewhere."""
+    import keras
+
+    inp = keras.Input((6, 6, 1))
+    c1 = keras.layers.Conv2D(3, 3, padding="same", name="c1")
+    h = keras.layers.ReLU(name="r1")(c1(inp))
+    outputs = h
+    if two_layers:
+        c2 = keras.layers.Conv2D(2, 3, padding="valid", name="c2")
+        outputs = keras.layers.ReLU(name="r2")(c2(h))
+    model = keras.Model(inp, outputs)
+    rng = np.random.default_rng(5)
+    w1 = rng.normal(size=(3, 3, 1, 3)).astype("float32")
+    w1[..., 1] = -np.abs(w1[..., 1])
+    c1.set_weights([w1, np.array([0.1, -0.1, -0.5], "float32")])
+    if two_layers:
+        c2.set_weights([rng.normal(size=(3, 3, 3, 2)).astype("float32"), np.array([-0.2, -3.0], "float32")])
+    return model
+
+
+@pytest.mark.parametrize("two_layers, batch_size", [(True, 4), (True, 1000), (False, 3)])
+def test_never_firing_against_each_layer_run_on_all_images_at_once(two_layers, batch_size):
+    import keras
+
+    model = _tiny_relu_model(two_layers)
+    x = np.random.default_rng(6).random((10, 6, 6, 1)).astype("float32")
+    x[:, :2, :2] = 0  # a blank corner
+    rows = act.never_firing(model, x, batch_size=batch_size)
+    relus = [layer for layer in model.layers if isinstance(layer, keras.layers.ReLU)]
+    assert [r["layer"] for r in rows] == [layer.name for layer in relus]
+    for row, layer in zip(rows, relus):
+        out = np.asarray(keras.Model(model.inputs[0], layer.output)(x))  # every image in one call
+        never = np.all(out <= 0, axis=0)  # a plain reading: the unit is zero on every image
+        assert row["shape"] == never.shape and row["units"] == never.size
+        assert row["channels"] == never.shape[-1]
+        np.testing.assert_array_equal(row["dead_mask"], never)
+        assert row["dead_units"] == sum(bool(v) for v in never.ravel())
+        assert row["dead_channels"] == sum(bool(never[..., ch].all()) for ch in range(never.shape[-1]))
+    assert rows[0]["dead_channels"] >= 1 and rows[0]["dead_units"] < rows[0]["units"]  # both cases occur
+
+
+@pytest.mark.parametrize("kernel_size", [1, 3, 5])
+def test_blank_patches_by_a_loop_over_windows(kernel_size):
+    rng = np.random.default_rng(kernel_size)
+    x = (rng.random((4, 9, 8, 2)) > 0.93).astype("float32")  # sparse ink over two channels
+    x[:, :, :3] = 0  # and a blank left margin, wider than any window's half
+    blank = act.blank_patches(x, kernel_size)
+    r = kernel_size // 2
+    ink = x.max(axis=(0, 3)) > 0
+    want = np.zeros((9, 8), bool)
+    for i in range(9):
+        for j in range(8):
+            window = ink[max(0, i - r): i + r + 1, max(0, j - r): j + r + 1]
+            want[i, j] = not window.any()
+    np.testing.assert_array_equal(blank, want)
+    assert want.any() and not want.all()
+    # images without a channel axis read the same
+    np.testing.assert_array_equal(act.blank_patches(x[..., :1].max(axis=3), kernel_size),
+                                  act.blank_patches(x[..., :1], kernel_size))
