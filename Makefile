@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+ARGS   ?=
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: install serve build test test-long quick preview reproduce benchmark mutation clean
@@ -24,10 +25,10 @@ build: $(STAMP)  ## the strict build into site/
 	$(BIN)/mkdocs build --strict
 
 test: $(STAMP)  ## every test but the long ones: pure functions, tiny sites, the strict build, the browser (two workers)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(ARGS)
 
 test-long: $(STAMP)  ## every generated notebook run top to bottom, every figure snippet drawn twice (minutes; CI runs it)
-	$(BIN)/python -m pytest -m long -n 2
+	$(BIN)/python -m pytest -m long -n 2 $(ARGS)
 
 quick: $(STAMP)  ## the tests that need neither a browser nor the full site build (not marked slow/browser)
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
