@@ -286,6 +286,8 @@ def test_steps_per_epoch_refuses_bad_arguments(n, batch_size):
         steps_per_epoch(n, batch_size)
     with pytest.raises(ValueError, match=r"^need n >= 0 and batch_size >= 1$"):
         epoch_batches(n, batch_size)
+    with pytest.raises(ValueError, match=r"^need n >= 0 and batch_size >= 1$"):
+        epoch_batches(n, batch_size, np.random.default_rng(0))  # refused before shuffling
 
 
 def test_stop_epoch_defaults_are_keras_defaults():
@@ -368,3 +370,15 @@ def test_overfit_run_with_early_stopping_stops_where_keras_says(tiny_overfit):
     assert restored.epochs_run == keras_stop(val, 2)
     assert restored.final_val_loss == pytest.approx(min(val[:restored.epochs_run]), rel=1e-5)
     assert restored.final_val_loss < val[restored.epochs_run - 1]  # the restored weights are not the last ones
+
+
+def test_epoch_batches_in_order_without_a_generator_and_shuffled_with_one():
+    # without a generator: the examples in order, the last batch holding the rest (kept by default)
+    assert [b.tolist() for b in epoch_batches(7, 3)] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert [b.tolist() for b in epoch_batches(7, 3, drop_remainder=True)] == [[0, 1, 2], [3, 4, 5]]
+    assert epoch_batches(0, 3) == []
+    # with one: the generator's permutation of the examples, cut the same way
+    order = np.random.default_rng(11).permutation(10)
+    got = epoch_batches(10, 4, np.random.default_rng(11))
+    assert [b.tolist() for b in got] == [order[:4].tolist(), order[4:8].tolist(), order[8:].tolist()]
+    assert order.tolist() != sorted(order.tolist())

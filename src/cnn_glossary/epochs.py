@@ -8,7 +8,6 @@ minute on one core, optionally with a Keras ``EarlyStopping`` callback.
 
 from __future__ import annotations
 
-import inspect
 import math
 import os
 from dataclasses import dataclass
@@ -36,19 +35,9 @@ def epoch_batches(n: int, batch_size: int, rng: np.random.Generator | None = Non
                   drop_remainder: bool = False) -> list[np.ndarray]:
     """The example indices each step of one epoch sees: shuffled by ``rng`` (in order without one),
     cut into batches of ``batch_size``; the last batch holds what is left, unless it is dropped."""
-    if n < 0 or batch_size < 1:
-        raise ValueError("need n >= 0 and batch_size >= 1")
+    steps = steps_per_epoch(n, batch_size, drop_remainder)  # refuses a negative n or a batch size below 1
     order = rng.permutation(n) if rng is not None else np.arange(n)
-    steps = steps_per_epoch(n, batch_size, drop_remainder)
     return [order[k * batch_size : (k + 1) * batch_size] for k in range(steps)]
-
-
-def early_stopping_defaults() -> dict:
-    """The defaults of ``keras.callbacks.EarlyStopping``, read from its signature."""
-    import keras
-
-    params = inspect.signature(keras.callbacks.EarlyStopping).parameters
-    return {name: p.default for name, p in params.items() if p.default is not inspect.Parameter.empty}
 
 
 def stop_epoch(val_loss, patience: int = 0, min_delta: float = 0.0) -> int | None:
