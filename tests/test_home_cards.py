@@ -14,6 +14,7 @@ from .conftest import ROOT
 def test_sobel_card_alt_lists_the_drawn_rows():
     """The alt text once said "columns" while listing rows. Read the numbers back from the drawn grid, by row."""
     from cnn_glossary.figures.cards import thumbnails
+    from cnn_glossary.figures.style import plt
     from cnn_glossary.mnist import results
     from cnn_glossary.mnist.data import load_mnist
 
@@ -24,6 +25,8 @@ def test_sobel_card_alt_lists_the_drawn_rows():
     ys = sorted({y for (_, y), _ in cells}, reverse=not top_down)
     rows = [" ".join(txt.replace("−", "-") for (x, _), txt in sorted((c for c in cells if c[0][1] == y),
                                                                         key=lambda c: c[0][0])) for y in ys]
+    for fig in figs.values():  # read: close them before the snippet draws its own
+        plt.close(fig)
     alt = publish.collect(ROOT / "snippets" / "home" / "cards.py").figures["filters"].alt
     assert "rows from the top " + ", ".join(rows) in alt, (alt, rows)
     assert "column" not in alt
