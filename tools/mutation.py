@@ -12,6 +12,7 @@ import collections
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +42,7 @@ MODULES = {
     "receptive_field.py": ["tests/test_receptive_field.py"],
     "site/pipeline.py": ["tests/test_pipeline.py"],
 }
+HANG_SECONDS = 480  # wall time after which one mutant's test run is stopped (see _watchdog)
 SECTION = """[mutmut]
 source_paths = src/
 only_mutate = src/cnn_glossary/{module}
@@ -58,6 +60,22 @@ also_copy =
 """
 
 
+def _watchdog(parent: subprocess.Popen, stop: threading.Event) -> None:
+    """Stop a mutant's test run that has taken more than HANG_SECONDS of wall time.
+
+    mutmut limits each forked test run by CPU time only; TensorFlow used after a fork can deadlock, and a waiting
+    process never reaches that limit. The stopped mutant is reported by mutmut as "segfault" (counted in "other",
+    never as killed).
+    """
+    while not stop.wait(10):
+        ps = subprocess.run(["ps", "-o", "pid=,ppid=,etimes=,args=", "-e"], capture_output=True, text=True).stdout
+        for line in ps.splitlines():
+            pid, ppid, seconds, *args = line.split()
+            if int(ppid) == parent.pid and args[:1] == ["mutmut:"] and int(seconds) > HANG_SECONDS:
+                print(f"  stopped {args[1]} after {seconds} s of wall time", flush=True)
+                subprocess.run(["kill", "-9", pid], check=False)
+
+
 def run(module: str, keep: bool) -> dict[str, int]:
     cfg = ROOT / "setup.cfg"
     if cfg.exists():
@@ -65,8 +83,12 @@ def run(module: str, keep: bool) -> dict[str, int]:
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     cfg.write_text(SECTION.format(module=module, tests="\n".join(f"    {t}" for t in MODULES[module])))
     try:
-        subprocess.run(["nice", "-n", "19", str(BIN / "mutmut"), "run", "--max-children", "1"], cwd=ROOT,
-                       stdout=subprocess.DEVNULL, check=False)
+        mutmut = subprocess.Popen(["nice", "-n", "19", str(BIN / "mutmut"), "run", "--max-children", "1"], cwd=ROOT,
+                                  stdout=subprocess.DEVNULL)
+        stop = threading.Event()
+        threading.Thread(target=_watchdog, args=(mutmut, stop), daemon=True).start()
+        mutmut.wait()
+        stop.set()
         out = subprocess.run([str(BIN / "mutmut"), "results", "--all", "true"], cwd=ROOT, capture_output=True,
                              text=True, check=True).stdout
         survivors = [line.split(":")[0].strip() for line in out.splitlines() if line.endswith(": survived")]
