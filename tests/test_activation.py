@@ -317,6 +317,38 @@ def test_blank_patches_by_a_loop_over_windows(kernel_size):
             want[i, j] = not window.any()
     np.testing.assert_array_equal(blank, want)
     assert want.any() and not want.all()
+    if kernel_size == 3:  # the default window is our network's first kernel, 3x3
+        np.testing.assert_array_equal(act.blank_patches(x), want)
     # images without a channel axis read the same
     np.testing.assert_array_equal(act.blank_patches(x[..., :1].max(axis=3), kernel_size),
                                   act.blank_patches(x[..., :1], kernel_size))
+
+
+def test_weight_gradient_in_float64_whatever_the_inputs_type():
+    """Integer lists and float32 arrays are computed in float64: the chain rule holds to 1e-12."""
+    for inputs, w in (([1, 0, 2], [3, -1, 2]), (np.float32([0.1, 0.7, 0.3]), np.float32([0.3, -0.2, 0.9]))):
+        a, wv = np.asarray(inputs, dtype="float64"), np.asarray(w, dtype="float64")
+        dz, dw = act.weight_gradient(inputs, w, 0.25, -1.0)
+        assert dz == pytest.approx(a @ wv + 0.25 + 1.0, rel=1e-12)
+        np.testing.assert_allclose(dw, dz * a, rtol=1e-12)
+
+
+def test_never_firing_reads_every_image_in_inference_mode():
+    """A unit only the first image wakes is alive; batch norm uses its moving statistics, not the batch's."""
+    import keras
+
+    inp = keras.Input((4, 4, 1))
+    conv = keras.layers.Conv2D(1, 1, use_bias=False, name="c")
+    norm = keras.layers.BatchNormalization(name="bn")
+    model = keras.Model(inp, keras.layers.ReLU(name="r")(norm(conv(inp))))
+    conv.set_weights([np.ones((1, 1, 1, 1), "float32")])
+    # moving mean 0.5, variance 1: in inference a pixel fires when it is above 0.5; with the batch's own
+    # statistics (training mode) the brightest pixels of a batch would fire instead
+    norm.set_weights([np.ones(1, "float32"), np.zeros(1, "float32"), np.full(1, 0.5, "float32"),
+                      np.ones(1, "float32")])
+    x = np.zeros((5, 4, 4, 1), "float32")
+    x[0, 0, 0] = 1.0  # only the first image has a bright pixel, top left
+    x[1:, 3, 3] = 0.4  # the others are dim everywhere, bottom right
+    (row,) = act.never_firing(model, x, batch_size=2)
+    alive = ~row["dead_mask"][..., 0]
+    assert alive[0, 0] and alive.sum() == 1  # the first image counts; the dim pixels never pass 0.5
