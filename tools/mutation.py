@@ -21,7 +21,12 @@ MODULES = {
     "site/publish.py": ["tests/test_publish.py"],
     "site/placeholders.py": ["tests/test_placeholders.py"],
     "conv.py": ["tests/test_conv.py", "tests/test_conv_checks.py"],
-    "counting.py": ["tests/test_counting.py", "tests/test_conv_3x3.py"],
+    "counting.py": ["tests/test_counting.py",
+                    "tests/test_conv_3x3.py::test_stacked_snippet_fields_and_parameters",
+                    "tests/test_conv_3x3.py::test_composition_of_two_keras_3x3_layers_is_one_5x5_correlation",
+                    "tests/test_conv_3x3.py::test_single_channel_fit_is_inexact_then_exact",
+                    "tests/test_conv_3x3.py::test_alternating_least_squares_is_as_good_as_an_independent_solver",
+                    "tests/test_conv_3x3.py::test_winograd_snippet"],
     "epochs.py": ["tests/test_epochs.py::test_steps_per_epoch_counts_batches",
                   "tests/test_epochs.py::test_stop_epoch_follows_keras_semantics",
                   "tests/test_epochs.py::test_stop_epoch_matches_keras_early_stopping_on_scripted_histories",
@@ -29,7 +34,16 @@ MODULES = {
                   "tests/test_epochs.py::test_stop_epoch_defaults_are_keras_defaults"],
     "activations.py": ["tests/test_activation.py"],
     "mnist/results.py": ["tests/test_training.py"],
-    "receptive_field.py": ["tests/test_receptive_field.py"],
+    # the fast tests only (the keras.applications ones, marked slow, take minutes per mutant)
+    "receptive_field.py": [f"tests/test_receptive_field.py::test_{name}" for name in (
+        "closed_form_and_recurrence_agree_with_the_walk", "closed_form_and_backward_recurrence_match_the_gradient",
+        "mnist_model_every_layer", "non_square_sequential_with_depthwise_separable_and_average_pooling",
+        "odd_same_padding_start_is_measured_not_assumed", "merge_of_aligned_branches_is_the_union",
+        "misaligned_merge_is_flagged_and_still_measured_right_for_unit_0_region",
+        "different_strides_at_a_merge_are_flagged", "merged_jump_is_the_larger_one",
+        "asymmetric_zero_padding_against_gradient", "growth_snippet_matches_gradient_measurement",
+        "mnist_table_snippet_matches_gradient_measurement", "random_stacks_against_gradient",
+        "nested_sequential_block_inside_a_functional_model",)],
     "site/pipeline.py": ["tests/test_pipeline.py"],
 }
 SECTION = """[mutmut]
