@@ -21,12 +21,15 @@ MODULES = {
     "site/publish.py": ["tests/test_publish.py"],
     "site/placeholders.py": ["tests/test_placeholders.py"],
     "conv.py": ["tests/test_conv.py", "tests/test_conv_checks.py"],
-    "counting.py": ["tests/test_counting.py",
-                    "tests/test_conv_3x3.py::test_stacked_snippet_fields_and_parameters",
-                    "tests/test_conv_3x3.py::test_composition_of_two_keras_3x3_layers_is_one_5x5_correlation",
-                    "tests/test_conv_3x3.py::test_single_channel_fit_is_inexact_then_exact",
-                    "tests/test_conv_3x3.py::test_alternating_least_squares_is_as_good_as_an_independent_solver",
-                    "tests/test_conv_3x3.py::test_winograd_snippet"],
+    # small hand-built models only: the keras.applications test and the conv_3x3 fit curve take seconds per mutant
+    "counting.py": ["tests/test_counting_units.py"] + [f"tests/test_counting.py::test_{name}" for name in (
+        "chain_counts_match_keras", "inception_block_counts_match_keras", "bottleneck_snippet_numbers_match_keras",
+        "pointwise_snippet_conv_equals_per_pixel_dense", "one_by_one_conv_is_a_matrix_product_at_every_pixel",
+        "count_model_by_hand_on_a_small_model", "count_dense_and_pool", "count_model_refuses_an_unknown_layer")] + [
+        f"tests/test_conv_3x3.py::test_{name}" for name in (
+            "stacked_snippet_fields_and_parameters", "composition_of_two_keras_3x3_layers_is_one_5x5_correlation",
+            "single_channel_fit_is_inexact_then_exact", "alternating_least_squares_is_as_good_as_an_independent_solver",
+            "winograd_snippet")],
     "epochs.py": ["tests/test_epochs.py::test_steps_per_epoch_counts_batches",
                   "tests/test_epochs.py::test_stop_epoch_follows_keras_semantics",
                   "tests/test_epochs.py::test_stop_epoch_matches_keras_early_stopping_on_scripted_histories",
@@ -34,8 +37,9 @@ MODULES = {
                   "tests/test_epochs.py::test_stop_epoch_defaults_are_keras_defaults"],
     "activations.py": ["tests/test_activation.py"],
     "mnist/results.py": ["tests/test_training.py"],
-    # the fast tests only (the keras.applications ones, marked slow, take minutes per mutant)
-    "receptive_field.py": [f"tests/test_receptive_field.py::test_{name}" for name in (
+    # the fast tests only: the keras.applications ones (marked slow) take minutes per mutant
+    "receptive_field.py": ["tests/test_receptive_field_units.py"] + [
+        f"tests/test_receptive_field.py::test_{name}" for name in (
         "closed_form_and_recurrence_agree_with_the_walk", "closed_form_and_backward_recurrence_match_the_gradient",
         "mnist_model_every_layer", "non_square_sequential_with_depthwise_separable_and_average_pooling",
         "odd_same_padding_start_is_measured_not_assumed", "merge_of_aligned_branches_is_the_union",
