@@ -11,6 +11,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from scipy.signal import convolve2d, correlate2d
@@ -35,6 +37,7 @@ def check_against_keras(model):
         assert c.parameters == layer.count_params(), (c.name, c.kind)
         assert c.kind == type(layer).__name__
         assert c.output_shape == tuple(layer.output.shape)
+        assert type(c.parameters) is int and type(c.mult_adds) is int, c.name  # a table shows "108", not "108.0"
     return {c.name: c for c in counts}
 
 
@@ -171,7 +174,7 @@ def test_count_pool_accepts_the_smallest_valid_arguments_and_refuses_the_rest():
     assert counting.count_pool(0, 1, 1) == (0, 0)
     assert counting.count_pool(7, 3, 2) == (0, 0)
     for bad in ((-1, 1, 1), (1, 0, 1), (1, 1, 0)):
-        with pytest.raises(ValueError, match="need output_size >= 0, channels >= 1 and pool_size >= 1"):
+        with pytest.raises(ValueError, match="^need output_size >= 0, channels >= 1 and pool_size >= 1$"):
             counting.count_pool(*bad)
 
 
@@ -289,3 +292,75 @@ def test_winograd_counts_and_direct_multiplications():
     assert np.allclose(out, correlate2d(tile, kernel, mode="valid"))
     assert counting.direct_multiplications(2, 3) == 36
     assert counting.direct_multiplications(5, 2) == 100
+
+
+def test_keras_block_builds_the_described_branches():
+    branches = {"a": [ConvLayer("a1", 3, 4, stride=2, bias=False)], "pool": [ConvLayer("p1", 1, 2, 2, "valid")]}
+    model = counting.keras_block(keras, branches, 8, 3)
+    pools = [layer for layer in model.layers if isinstance(layer, L.MaxPooling2D)]
+    assert len(pools) == 1 and (pools[0].pool_size, pools[0].strides, pools[0].padding) == ((3, 3), (1, 1), "same")
+    (after_pool,) = [layer for layer in model.layers if isinstance(layer, L.Conv2D) and layer.input is pools[0].output]
+    assert (after_pool.filters, after_pool.kernel_size, after_pool.strides, after_pool.padding, after_pool.use_bias) == (
+        2, (1, 1), (2, 2), "valid", True)
+    (a1,) = [layer for layer in model.layers if isinstance(layer, L.Conv2D) and layer.filters == 4]
+    assert (a1.kernel_size, a1.strides, a1.use_bias) == ((3, 3), (2, 2), False)
+    assert a1.input is model.input  # the non-pool branch reads the block's input directly
+
+
+def test_shift_tensor_default_is_for_3x3_kernels():
+    assert counting._shift_tensor().shape == (5, 5, 3, 3, 3, 3)
+    assert counting._shift_tensor().sum() == 3 ** 4  # one entry per pair of taps
+
+
+def test_exact_fraction_kernels_are_read_as_floats():
+    a = [[Fraction(i + 1, 3 + j) for j in range(3)] for i in range(3)]
+    b = [[Fraction(1, 2)] * 3 for _ in range(3)]
+    fa, fb = np.array(a, float), np.array(b, float)
+    got = counting.composed_kernel(a, b)
+    assert got.dtype == np.float64 and np.allclose(got[:, :, 0, 0], convolve2d(fa, fb))
+    tile = [[Fraction(i - j, 7) for j in range(4)] for i in range(4)]
+    out, _ = counting.winograd_2x2_3x3(tile, a)
+    assert out.dtype == np.float64 and np.allclose(out, correlate2d(np.array(tile, float), fa, mode="valid"))
+    target = [[Fraction(i * j + 1, 5) for j in range(5)] for i in range(5)]
+    res, _, _ = counting.fit_two_3x3(target, 1, restarts=1, iterations=5)
+    assert 0 <= res < 1
+
+
+def test_fit_two_3x3_is_reproducible_from_its_seed():
+    target = np.random.default_rng(12).normal(size=(5, 5))
+    first = counting.fit_two_3x3(target, 1, restarts=2, iterations=20, seed=5)
+    again = counting.fit_two_3x3(target, 1, restarts=2, iterations=20, seed=5)
+    other = counting.fit_two_3x3(target, 1, restarts=2, iterations=20, seed=6)
+    assert first[0] == again[0] and np.array_equal(first[1], again[1]) and np.array_equal(first[2], again[2])
+    assert not np.array_equal(first[1], other[1])
+
+
+def test_fit_two_3x3_stops_on_a_plateau_not_at_the_iteration_cap():
+    """Once a step gains less than a millionth of the residual the descent stops, so a higher cap changes
+    nothing for a target whose descent levels off early."""
+    target = np.random.default_rng(11).normal(size=(5, 5))
+    short = counting.fit_two_3x3(target, 1, restarts=1, iterations=50)
+    long = counting.fit_two_3x3(target, 1, restarts=1, iterations=5000)
+    assert short[0] == long[0] and np.array_equal(short[1], long[1]) and np.array_equal(short[2], long[2])
+
+
+def test_a_subclassed_model_inside_a_model_is_refused_clearly():
+    class Block(keras.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.conv = L.Conv2D(2, 3)
+
+        def call(self, x):
+            return self.conv(x)
+
+    class Model(Block):  # a subclass named like Keras's base class is still a subclassed model
+        pass
+
+    x = keras.Input((6, 6, 1))
+    model = keras.Model(x, Block(name="block")(x))
+    with pytest.raises(ValueError, match="^layer block: counting does not know Block; add it to count_layer$"):
+        counting.count_model(model)
+    # its inner layers record no inputs of their own, so they cannot be counted one by one
+    model = keras.Model(x, Model(name="sub")(x))
+    with pytest.raises(ValueError, match="^layer sub: counting does not know Model; add it to count_layer$"):
+        counting.count_model(model)
