@@ -317,6 +317,7 @@ def test_linear_positive_clone_is_float64_linear_and_positive():
     y = L.ReLU(name="relu")(y)
     y = L.MaxPooling2D(2, strides=1, name="pool")(y)
     y = L.Dropout(0.5, name="drop")(y)
+    y = L.SpatialDropout2D(0.5, name="sdrop")(y)
     y = L.DepthwiseConv2D(2, name="dw")(y)
     y = L.Dense(2, name="dense")(y)
     model = keras.Model(x, y)
@@ -324,6 +325,8 @@ def test_linear_positive_clone_is_float64_linear_and_positive():
     assert [layer.name for layer in clone.layers[1:]] == [layer.name for layer in model.layers[1:]]
     kinds = {layer.name: type(layer).__name__ for layer in clone.layers}
     assert kinds["pool"] == "AveragePooling2D" and kinds["relu"] == "Activation" and kinds["drop"] == "Activation"
+    assert kinds["sdrop"] == "Activation"  # no dropout left, even when called with training=True
+    assert clone.inputs[0].dtype == "float64"
     assert clone.get_layer("pool").pool_size == (2, 2) and clone.get_layer("pool").strides == (1, 1)
     assert clone.get_layer("conv").get_config()["activation"] == "linear"
     for layer in clone.layers[1:]:
@@ -339,6 +342,7 @@ def test_linear_positive_clone_is_float64_linear_and_positive():
         kernel, bias = clone.get_layer(name).get_weights()
         assert (kernel * fan_in >= 0.5).all() and (kernel * fan_in <= 1.5).all(), name
         assert kernel.std() > 0 and not bias.any(), name
+        assert abs(kernel.mean() * fan_in - 1) < 0.15, name  # on average each output averages its inputs
     bn = clone.get_layer("bn").get_weights()  # default batch norm: gamma 1, beta 0, mean 0, variance 1
     assert [np.asarray(v).tolist() for v in bn] == [[1.0] * 3, [0.0] * 3, [0.0] * 3, [1.0] * 3]
     other = rf.linear_positive_clone(model, seed=2)
@@ -346,3 +350,49 @@ def test_linear_positive_clone_is_float64_linear_and_positive():
     default = rf.linear_positive_clone(model)
     again = rf.linear_positive_clone(model, seed=0)
     assert np.array_equal(default.get_layer("conv").get_weights()[0], again.get_layer("conv").get_weights()[0])
+
+
+def test_gradient_map_measures_in_the_models_input_dtype():
+    x = keras.Input((5, 5, 1))
+    clone = rf.linear_positive_clone(keras.Model(x, L.Conv2D(1, 3, name="c")(x)))
+    g = rf.gradient_map(clone, "c", (1, 1), x=np.zeros((1, 5, 5, 1), "float32"))
+    assert g.dtype == np.float64 and (g[1:4, 1:4] > 0).all() and g.sum() == g[1:4, 1:4].sum()
+
+
+def test_effective_field_uses_inference_batch_norm_and_raw_pixel_images():
+    """Moving statistics, not the batch's: with moving variance 4 and gamma 1 the gradient is the kernel over 2."""
+    x = keras.Input((5, 5, 1))
+    y = L.BatchNormalization(epsilon=0.0, name="bn")(L.Conv2D(1, 2, use_bias=False, name="c")(x))
+    model = keras.Model(x, L.Dropout(0.9)(y))
+    w = np.array([[1.0, -2.0], [3.0, 4.0]], "float32").reshape(2, 2, 1, 1)
+    model.get_layer("c").set_weights([w])
+    model.get_layer("bn").set_weights([np.ones(1), np.zeros(1), np.full(1, 7.0), np.full(1, 4.0)])
+    images = np.random.default_rng(3).integers(0, 256, size=(4, 5, 5), dtype=np.uint8)  # raw 0-255 pixels
+    erf = rf.effective_field(model, images, "bn", (1, 2), channels=[0] * 4)
+    expected = np.zeros((5, 5))
+    expected[1:3, 2:4] = np.abs(w[:, :, 0, 0]) / 2
+    assert np.allclose(erf, expected)
+
+
+def test_a_dense_layer_on_a_flattened_map_sees_the_whole_input():
+    x = keras.Input((6, 6, 1))
+    y = L.Conv2D(2, 3, name="c")(x)
+    y = L.Lambda(lambda t: keras.ops.reshape(t, (-1, 32)), name="flatten_by_hand")(y)  # a pass-through layer
+    model = keras.Model(x, L.Dense(3, name="head")(y))
+    report = rf.by_name(rf.receptive_fields(model))
+    assert not report["flatten_by_hand"].is_global  # the calculator cannot see what a Lambda does
+    head = report["head"]
+    assert (head.name, head.kind, head.is_global) == ("head", "Dense", True)
+    assert (head.rows, head.cols) == (report["c"].rows, report["c"].cols)
+    assert rf.report_rows(rf.receptive_fields(model))[-1] == ("head", "Dense", "-", "whole input", "-", "-", "-", "")
+
+
+def test_layer_kinds_are_reported_for_cropping_dense_and_passthrough_layers():
+    x = keras.Input((8, 8, 2))
+    y = L.Cropping2D(1, name="crop")(x)
+    y = L.Dense(3, name="pix")(y)
+    y = L.BatchNormalization(name="bn")(y)
+    rows = rf.report_rows(rf.receptive_fields(keras.Model(x, y)))
+    assert [r[:3] for r in rows[1:]] == [("crop", "Cropping2D", "6x6"), ("pix", "Dense", "6x6"),
+                                        ("bn", "BatchNormalization", "6x6")]
+    assert [r[3:6] for r in rows[1:]] == [("1", "1", "1")] * 3
