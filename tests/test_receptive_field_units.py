@@ -274,7 +274,7 @@ def test_gradient_map_of_a_linear_convolution_is_its_kernel():
 def test_effective_field_of_a_linear_convolution_is_its_kernel():
     model, w = small_linear_model()
     images = np.random.default_rng(1).normal(size=(3, 6, 6, 2))
-    erf = rf.effective_field(model, images, "c", (2, 1), channels=[1, 0, 1])
+    erf = rf.effective_field(model, images, "c", (2, 1), channels=np.array([1, 0, 1], np.uint8))  # like MNIST labels
     expected = np.zeros((6, 6))
     expected[2:5, 1:4] = (2 * np.abs(w[:, :, :, 1]).sum(-1) + np.abs(w[:, :, :, 0]).sum(-1)) / 3
     assert np.allclose(erf, expected)
