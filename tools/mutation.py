@@ -9,6 +9,7 @@ Each survivor's diff is appended to `mutation-survivors.txt` (not committed), to
 from __future__ import annotations
 
 import collections
+import os
 import shutil
 import subprocess
 import sys
@@ -22,7 +23,15 @@ MODULES = {
     "site/publish.py": ["tests/test_publish.py"],
     "site/placeholders.py": ["tests/test_placeholders.py"],
     "conv.py": ["tests/test_conv.py", "tests/test_conv_checks.py"],
-    "counting.py": ["tests/test_counting.py", "tests/test_conv_3x3.py"],
+    # small hand-built models only: the keras.applications test and the conv_3x3 fit curve take seconds per mutant
+    "counting.py": ["tests/test_counting_units.py"] + [f"tests/test_counting.py::test_{name}" for name in (
+        "chain_counts_match_keras", "inception_block_counts_match_keras", "bottleneck_snippet_numbers_match_keras",
+        "pointwise_snippet_conv_equals_per_pixel_dense", "one_by_one_conv_is_a_matrix_product_at_every_pixel",
+        "count_model_by_hand_on_a_small_model", "count_dense_and_pool", "count_model_refuses_an_unknown_layer")] + [
+        f"tests/test_conv_3x3.py::test_{name}" for name in (
+            "stacked_snippet_fields_and_parameters", "composition_of_two_keras_3x3_layers_is_one_5x5_correlation",
+            "single_channel_fit_is_inexact_then_exact", "alternating_least_squares_is_as_good_as_an_independent_solver",
+            "winograd_snippet")],
     "epochs.py": [  # all but the tests that read the 40-epoch snippet from the built site
         "tests/test_epochs.py::test_argmin1_is_the_first_lowest_epoch_counted_from_one",
         "tests/test_epochs.py::test_epoch_batches_in_order_without_a_generator_and_shuffled_with_one",
@@ -39,7 +48,17 @@ MODULES = {
     "activations.py": ["tests/test_activation.py",  # but the 90 s run over the frozen model's test set
                        "--deselect", "tests/test_activation.py::test_never_firing_counts_against_numpy"],
     "mnist/results.py": ["tests/test_training.py"],
-    "receptive_field.py": ["tests/test_receptive_field.py"],
+    # the fast tests only: the keras.applications ones (marked slow) take minutes per mutant
+    "receptive_field.py": ["tests/test_receptive_field_units.py"] + [
+        f"tests/test_receptive_field.py::test_{name}" for name in (
+        "closed_form_and_recurrence_agree_with_the_walk", "closed_form_and_backward_recurrence_match_the_gradient",
+        "mnist_model_every_layer", "non_square_sequential_with_depthwise_separable_and_average_pooling",
+        "odd_same_padding_start_is_measured_not_assumed", "merge_of_aligned_branches_is_the_union",
+        "misaligned_merge_is_flagged_and_still_measured_right_for_unit_0_region",
+        "different_strides_at_a_merge_are_flagged", "merged_jump_is_the_larger_one",
+        "asymmetric_zero_padding_against_gradient", "growth_snippet_matches_gradient_measurement",
+        "mnist_table_snippet_matches_gradient_measurement", "random_stacks_against_gradient",
+        "nested_sequential_block_inside_a_functional_model",)],
     "site/pipeline.py": ["tests/test_pipeline.py"],
 }
 HANG_SECONDS = 480  # wall time after which one mutant's test run is stopped (see _watchdog)
@@ -63,8 +82,8 @@ also_copy =
 def _watchdog(parent: subprocess.Popen, stop: threading.Event) -> None:
     """Stop a mutant's test run that has taken more than HANG_SECONDS of wall time.
 
-    mutmut limits each forked test run by CPU time only; TensorFlow used after a fork can deadlock, and a waiting
-    process never reaches that limit. The stopped mutant is reported by mutmut as "segfault" (counted in "other",
+    mutmut limits each forked test run by CPU time only; TensorFlow used after a fork can still deadlock (despite
+    the one-thread pools set below), and a waiting process never reaches that limit. The stopped mutant is reported by mutmut as "segfault" (counted in "other",
     never as killed).
     """
     while not stop.wait(10):
@@ -83,8 +102,11 @@ def run(module: str, keep: bool) -> dict[str, int]:
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     cfg.write_text(SECTION.format(module=module, tests="\n".join(f"    {t}" for t in MODULES[module])))
     try:
+        # mutmut forks each mutant's test run from a process where TensorFlow has started its thread pools; with
+        # more than one thread per pool, a large TensorFlow operation in the forked child hangs
+        env = dict(os.environ, TF_NUM_INTRAOP_THREADS="1", TF_NUM_INTEROP_THREADS="1")
         mutmut = subprocess.Popen(["nice", "-n", "19", str(BIN / "mutmut"), "run", "--max-children", "1"], cwd=ROOT,
-                                  stdout=subprocess.DEVNULL)
+                                  stdout=subprocess.DEVNULL, env=env)
         stop = threading.Event()
         threading.Thread(target=_watchdog, args=(mutmut, stop), daemon=True).start()
         mutmut.wait()

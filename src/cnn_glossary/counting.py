@@ -298,7 +298,9 @@ def count_model(model) -> list[LayerCount]:
     """Every layer of a Keras model, in order; nested models are counted through their own layers."""
     counts = []
     for layer in model.layers:
-        if hasattr(layer, "layers") and type(layer).__name__ in ("Sequential", "Functional", "Model"):
+        # only Sequential and functional models record each inner layer's input; a subclassed model (even one
+        # named "Model") does not, so it is refused by count_layer with a message naming it
+        if hasattr(layer, "layers") and type(layer).__name__ in ("Sequential", "Functional"):
             counts.extend(count_model(layer))
         else:
             counts.append(count_layer(layer))
