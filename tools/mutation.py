@@ -28,7 +28,11 @@ MODULES = {
                   "tests/test_epochs.py::test_steps_per_epoch_refuses_bad_arguments",
                   "tests/test_epochs.py::test_stop_epoch_defaults_are_keras_defaults"],
     "activations.py": ["tests/test_activation.py"],
-    "mnist/results.py": ["tests/test_training.py"],
+    "mnist/results.py": ["tests/test_results_units.py",  # test_training.py's small_run trains for ~20 s
+                         "tests/test_training.py::test_train_refuses_to_publish_anything_but_the_full_recipe",
+                         "tests/test_training.py::test_train_with_other_settings_writes_where_out_says",
+                         "tests/test_hardening.py::test_an_interrupt_while_writing_the_model_leaves_no_temporary_files",
+                         "tests/test_hardening.py::test_result_files_follow_the_umask"],
     "receptive_field.py": ["tests/test_receptive_field.py"],
     "site/pipeline.py": ["tests/test_pipeline.py"],
 }
