@@ -255,11 +255,23 @@ def test_a_snippet_that_raises_names_its_line_type_and_message(tmp_path, pipe):
 
 
 def test_a_snippet_process_that_dies_reports_its_status_and_output(tmp_path, pipe):
-    write(tmp_path, "dies", "import os, sys\nprint('last words', flush=True)\nos._exit(3)\n")
+    write(tmp_path, "dies", "import os, sys\nprint('first' + 'x' * 5000, flush=True)\nprint('last words', flush=True)\n"
+                            "print('on stderr', file=sys.stderr, flush=True)\nos._exit(3)\n")
     with pytest.raises(SnippetError) as info:
         pipe.run("dies")
     assert info.value.summary == "the snippet process exited with status 3" and info.value.line is None
-    assert "last words" in info.value.details
+    assert "last words" in info.value.details and "on stderr" in info.value.details
+    assert "first" not in info.value.details and len(info.value.details) <= 4000  # the tail of a long output
+    assert sorted(p.name for p in pipe.cache_dir.iterdir()) == ["figures", "snippets"]
+
+
+def test_a_garbled_report_is_no_result(tmp_path, pipe):
+    """The snippet overwrites its report file (the runner's third argument) with half a JSON text and its .tmp."""
+    write(tmp_path, "g", "import os, sys\nopen(sys.argv[3], 'w').write('{half')\n"
+                         "open(sys.argv[3] + '.tmp', 'w').write('x')\nos._exit(0)\n")
+    with pytest.raises(SnippetError) as info:
+        pipe.run("g")
+    assert info.value.summary == "the snippet process exited with status 0"
     assert sorted(p.name for p in pipe.cache_dir.iterdir()) == ["figures", "snippets"]
 
 
@@ -335,14 +347,24 @@ def test_the_report_file_is_fresh_and_the_probes_leave_nothing(tmp_path, pipe):
     assert pipe._report_file(tmp_path / "a.py") != report
 
 
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 def test_a_timeout_stops_the_snippet(tmp_path, lines):
-    write(tmp_path, "slow", counting("slow", extra="import time\ntime.sleep(60)\n"))
+    write(tmp_path, "slow", counting("slow", extra=(
+        'import os, time\nfrom pathlib import Path\nPath("pid").write_text(str(os.getpid()))\ntime.sleep(60)\n')))
     pipe = Pipeline(tmp_path, timeout=1.5, heartbeat=0.4, log=lines.append)
     with pytest.raises(SnippetError) as info:
         pipe.run("slow")
     assert info.value.summary == ("did not finish within 2 s (the plugin's timeout setting); it and every process "
                                   "it started were stopped")
     assert runs(tmp_path) == ["slow"]  # it had started
+    assert not _alive(int((tmp_path / "pid").read_text()))  # and was stopped
     beats = [line for line in lines if line.startswith("still running snippets/slow.py (")]
     assert beats and all(line.endswith(" s)") for line in beats) and len(beats) == len(lines)
     assert sorted(p.name for p in pipe.cache_dir.iterdir()) == ["figures", "snippets"]
@@ -398,7 +420,8 @@ def test_kill_group_kills_every_process_in_the_group_and_tolerates_a_dead_one(tm
     pipeline._kill_group(proc)  # already gone: no error
 
 
-def test_a_snippet_stopped_while_running_is_reported_as_stopped(tmp_path, pipe):
+def test_a_snippet_stopped_while_running_is_reported_as_stopped(tmp_path):
+    pipe = Pipeline(tmp_path, timeout=15, log=lambda m: None)  # a snippet that is not stopped times out instead
     write(tmp_path, "a", counting("a", extra="import time\ntime.sleep(60)\n"))
     import threading
 
@@ -551,6 +574,8 @@ def test_a_figure_without_a_recorded_size_is_checked_for_presence_only(tmp_path,
     del manifest["figures"]["f"]["bytes"]
     path.write_text(json.dumps(manifest))
     assert pipe.cached("a") is not None
+    pipe.figure_dir.joinpath(manifest["figures"]["f"]["file"]).write_bytes(b"")
+    assert pipe.cached("a") is None  # but an empty one is not a figure
 
 
 # -- pruning -------------------------------------------------------------------------------------------
@@ -568,7 +593,7 @@ def test_prune_deletes_old_figures_no_manifest_names(tmp_path, pipe):
     for name in ("old.svg", "older.png", "young.svg", ".hidden.tmp"):
         (figs / name).write_bytes(b"x")
     (figs / "folder").mkdir()
-    _old(figs / "old.svg", 61 + 5)
+    _old(figs / "old.svg", 60.6)  # just over a minute
     _old(figs / "older.png", 3600)
     _old(figs / "young.svg", 50)
     _old(figs / ".hidden.tmp", 3600)
