@@ -260,8 +260,13 @@ def test_a_snippet_process_that_dies_reports_its_status_and_output(tmp_path, pip
     with pytest.raises(SnippetError) as info:
         pipe.run("dies")
     assert info.value.summary == "the snippet process exited with status 3" and info.value.line is None
-    assert "last words" in info.value.details and "on stderr" in info.value.details
-    assert "first" not in info.value.details and len(info.value.details) <= 4000  # the tail of a long output
+    printed = "first" + "x" * 5000 + "\nlast words\non stderr\n"
+    assert info.value.details == printed[-4000:]  # the tail of a long output, stdout and stderr in order
+    write(tmp_path, "short", "import os, sys\nprint('out', flush=True)\nprint('err', file=sys.stderr, flush=True)\n"
+                             "os._exit(4)\n")
+    with pytest.raises(SnippetError) as info:
+        pipe.run("short")
+    assert info.value.summary == "the snippet process exited with status 4" and info.value.details == "out\nerr\n"
     assert sorted(p.name for p in pipe.cache_dir.iterdir()) == ["figures", "snippets"]
 
 
@@ -604,7 +609,18 @@ def test_prune_deletes_old_figures_no_manifest_names(tmp_path, pipe):
     assert pipe.prune() == 0
 
 
-def test_prune_drops_manifests_of_deleted_snippets_and_their_figures(tmp_path, pipe):
+def listed_first(monkeypatch, *names: str) -> None:
+    """Folders list the named files before the others (a listing's order is the file system's to choose)."""
+    real = Path.glob
+
+    def glob(self, pattern):
+        return iter(sorted(real(self, pattern), key=lambda p: p.name not in names))
+
+    monkeypatch.setattr(Path, "glob", glob)
+
+
+def test_prune_drops_manifests_of_deleted_snippets_and_their_figures(tmp_path, pipe, monkeypatch):
+    listed_first(monkeypatch, "a__gone.json")
     path = write(tmp_path, "a/gone", figure_snippet(SVG))
     write(tmp_path, "b", figure_snippet(SVG + b"\n"))
     fig_a = pipe.run("a/gone").figure_path("f")
@@ -617,15 +633,18 @@ def test_prune_drops_manifests_of_deleted_snippets_and_their_figures(tmp_path, p
     assert sorted(p.name for p in (pipe.cache_dir / "snippets").iterdir()) == ["b.json"]
 
 
-def test_prune_ignores_broken_manifests_and_keeps_an_entry_without_a_snippet_name(tmp_path, pipe):
+def test_prune_ignores_broken_manifests_and_keeps_an_entry_without_a_snippet_name(tmp_path, pipe, monkeypatch):
     write(tmp_path, "a", figure_snippet(SVG))
     fig = pipe.run("a").figure_path("f")
     _old(fig, 3600)
     manifest = json.loads(pipe._manifest_path("a").read_text())
     del manifest["snippet"]
     pipe._manifest_path("a").write_text(json.dumps(manifest))
-    (pipe.cache_dir / "snippets" / "broken.json").write_text("{oops")
-    (pipe.cache_dir / "snippets" / "shape.json").write_text("[]")
+    for name, text in (("broken.json", "{oops"), ("shape.json", "[]")):  # each looked at before a.json
+        (pipe.cache_dir / "snippets" / name).write_text(text)
+        with monkeypatch.context() as m:
+            listed_first(m, name)
+            assert pipe.prune() == 0 and fig.exists()
     (pipe.cache_dir / "snippets" / "notes.txt").write_text(json.dumps(dict(manifest, snippet="gone")))
     assert pipe.prune() == 0
     assert fig.exists()
