@@ -752,3 +752,37 @@ def test_an_interrupt_during_ensure_stops_the_running_snippets(tmp_path, pipe, m
     with pytest.raises(KeyboardInterrupt):
         pipe.ensure(["a"])
     assert stopped == [True]
+
+
+def test_ctrl_c_during_ensure_stops_the_running_snippet_and_starts_no_other(tmp_path, lines):
+    """Ctrl-C while one snippet runs (one job, two waiting): it is stopped, the others never start or report."""
+    import threading
+
+    for sid in ("a", "b", "c"):
+        write(tmp_path, sid, counting(sid, extra="import time\ntime.sleep(60)\n"))
+    pipe = Pipeline(tmp_path, jobs=1, timeout=30, log=lines.append)
+
+    def interrupt_when_started():
+        end = time.time() + 30
+        while not runs(tmp_path) and time.time() < end:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, delivered to the main thread waiting in ensure
+
+    thread = threading.Thread(target=interrupt_when_started)
+    thread.start()
+    with pytest.raises(KeyboardInterrupt):
+        pipe.ensure(["a", "b", "c"])
+    thread.join()
+    # by the time ensure re-raises, the running snippet has been stopped and has reported
+    assert lines[1:] == ["[1/3] FAILED snippets/a.py: stopped: the build was interrupted"]
+    assert runs(tmp_path) == ["a"] and pipe._running == {}
+
+
+def test_prune_keeps_a_figure_exactly_a_minute_old(tmp_path, pipe, monkeypatch):
+    pipe.figure_dir.mkdir(parents=True)
+    for name, age in (("sixty.svg", 60), ("sixty-one.svg", 61)):
+        (pipe.figure_dir / name).write_bytes(b"x")
+        os.utime(pipe.figure_dir / name, (1_000_000 - age, 1_000_000 - age))
+    monkeypatch.setattr(pipeline.time, "time", lambda: 1_000_000.0)
+    assert pipe.prune() == 1
+    assert [p.name for p in pipe.figure_dir.iterdir()] == ["sixty.svg"]
