@@ -790,3 +790,74 @@ def test_prune_keeps_a_figure_exactly_a_minute_old(tmp_path, pipe, monkeypatch):
     monkeypatch.setattr(pipeline.time, "time", lambda: 1_000_000.0)
     assert pipe.prune() == 1
     assert [p.name for p in pipe.figure_dir.iterdir()] == ["sixty.svg"]
+
+
+class FakeClock:
+    """``time.perf_counter`` for the pipeline, moved only by FakeProc.wait."""
+
+    def __init__(self, now: float):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class FakeProc:
+    """A process that ends at ``ends`` on the fake clock (never, if None); ``wait`` moves the clock."""
+
+    pid = -1
+
+    def __init__(self, clock: FakeClock, ends: float | None):
+        self.clock, self.ends, self.waits = clock, ends, []
+
+    def wait(self, timeout):
+        self.waits.append(timeout)
+        assert len(self.waits) < 50, "waited forever"
+        if self.ends is not None and self.clock.now + timeout >= self.ends:
+            self.clock.now = self.ends
+            return 0
+        self.clock.now += timeout
+        raise subprocess.TimeoutExpired("snippet", timeout)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    fake = FakeClock(100.0)
+    monkeypatch.setattr(pipeline.time, "perf_counter", fake)
+    return fake
+
+
+def test_wait_beats_every_heartbeat_then_stops_the_snippet_at_the_timeout(tmp_path, clock, monkeypatch, lines):
+    killed = []
+    monkeypatch.setattr(pipeline, "_kill_group", killed.append)
+    pipe = Pipeline(tmp_path, timeout=10, heartbeat=3, log=lines.append)
+    proc = FakeProc(clock, ends=None)
+    with pytest.raises(SnippetError) as info:
+        pipe._wait(proc, tmp_path.resolve() / "snippets" / "s.py", 100.0)
+    assert proc.waits == [3, 3, 3, 1]  # each wait is a heartbeat, or what is left of the timeout
+    assert lines == ["still running snippets/s.py (3 s)", "still running snippets/s.py (6 s)",
+                     "still running snippets/s.py (9 s)"]
+    assert killed == [proc] and clock.now == 110
+    assert info.value.summary.startswith("did not finish within 10 s ")
+
+
+def test_wait_returns_when_the_snippet_ends(tmp_path, clock, monkeypatch, lines):
+    monkeypatch.setattr(pipeline, "_kill_group", lambda proc: pytest.fail("must not kill"))
+    pipe = Pipeline(tmp_path, timeout=10, heartbeat=3, log=lines.append)
+    proc = FakeProc(clock, ends=104.5)
+    pipe._wait(proc, Path("/elsewhere/s.py"), 100.0)
+    assert proc.waits == [3, 3] and lines == ["still running /elsewhere/s.py (3 s)"]
+    start = clock.now - 0.5  # started half a second ago
+    proc = FakeProc(clock, ends=start + 9.9)  # ends in the last, shortened wait
+    lines.clear()
+    pipe._wait(proc, Path("/elsewhere/s.py"), start)
+    assert proc.waits == [3, 3, 3, 0.5] and len(lines) == 3
+
+
+def test_the_manifest_records_the_seconds_on_the_clock(tmp_path, monkeypatch):
+    """The clock advances one second per reading, so a run is a handful of seconds, counted from its start."""
+    ticks = iter(range(1_000_000, 2_000_000))
+    monkeypatch.setattr(pipeline.time, "perf_counter", lambda: float(next(ticks)))
+    write(tmp_path, "a", counting("a"))
+    res = Pipeline(tmp_path, log=lambda m: None).run("a")
+    assert 1 <= res.seconds <= 10 and res.seconds == int(res.seconds)
