@@ -861,3 +861,13 @@ def test_the_manifest_records_the_seconds_on_the_clock(tmp_path, monkeypatch):
     write(tmp_path, "a", counting("a"))
     res = Pipeline(tmp_path, log=lambda m: None).run("a")
     assert 1 <= res.seconds <= 10 and res.seconds == int(res.seconds)
+
+
+def test_an_entry_without_warnings_has_none(tmp_path, pipe):
+    """``warnings`` is optional in a manifest (entries written before it existed): it reads as an empty list."""
+    write(tmp_path, "a", counting("a"))
+    pipe.run("a")
+    manifest = json.loads(pipe._manifest_path("a").read_text())
+    del manifest["warnings"]
+    pipe._manifest_path("a").write_text(json.dumps(manifest))
+    assert pipe.cached("a").warnings == []
