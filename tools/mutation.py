@@ -34,7 +34,17 @@ MODULES = {
                          "tests/test_hardening.py::test_an_interrupt_while_writing_the_model_leaves_no_temporary_files",
                          "tests/test_hardening.py::test_result_files_follow_the_umask"],
     "receptive_field.py": ["tests/test_receptive_field.py"],
-    "site/pipeline.py": ["tests/test_pipeline.py"],
+    # test_pipeline.py's other tests build whole sites; test_hardening.py's timeout test waits 8 s
+    "site/pipeline.py": ["tests/test_pipeline_units.py",
+                         "tests/test_pipeline.py::test_manifest_records_package_modules_and_versions",
+                         "tests/test_pipeline.py::test_pipeline_reports_the_snippet_line",
+                         "tests/test_pipeline.py::test_editing_an_imported_package_module_reruns_the_snippet",
+                         "tests/test_hardening.py::test_a_manifest_of_the_wrong_shape_is_stale_not_a_crash",
+                         "tests/test_hardening.py::test_a_read_only_cache_of_fresh_entries_still_builds",
+                         "tests/test_hardening.py::test_a_snippet_that_must_run_in_a_read_only_cache_names_the_folder",
+                         "tests/test_hardening.py::test_a_zero_byte_cached_figure_is_made_again",
+                         "tests/test_hardening.py::test_figures_no_manifest_refers_to_are_pruned",
+                         "tests/test_hardening.py::test_cache_files_follow_the_umask"],
 }
 SECTION = """[mutmut]
 source_paths = src/
