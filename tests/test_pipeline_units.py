@@ -871,3 +871,18 @@ def test_an_entry_without_warnings_has_none(tmp_path, pipe):
     del manifest["warnings"]
     pipe._manifest_path("a").write_text(json.dumps(manifest))
     assert pipe.cached("a").warnings == []
+
+
+def test_the_write_probes_are_hidden_temporary_files(tmp_path, pipe, monkeypatch):
+    """A probe a crash leaves behind is a hidden .tmp file, which pruning and the site never take for a figure."""
+    removed = []
+    real_unlink = os.unlink
+
+    def unlink(path, *args, **kwargs):
+        removed.append(Path(path))
+        real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline.os, "unlink", unlink)
+    pipe._report_file(tmp_path / "a.py")
+    assert sorted(p.parent for p in removed) == sorted([pipe.figure_dir, pipe.cache_dir / "snippets"])
+    assert all(p.name.startswith(".probe.") and p.name.endswith(".tmp") for p in removed), removed
