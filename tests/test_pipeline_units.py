@@ -363,7 +363,7 @@ def _alive(pid: int) -> bool:
 def test_a_timeout_stops_the_snippet(tmp_path, lines):
     write(tmp_path, "slow", counting("slow", extra=(
         'import os, time\nfrom pathlib import Path\nPath("pid").write_text(str(os.getpid()))\ntime.sleep(60)\n')))
-    pipe = Pipeline(tmp_path, timeout=1.5, heartbeat=0.4, log=lines.append)
+    pipe = Pipeline(tmp_path, timeout=2.5, heartbeat=0.4, log=lines.append)  # time to start on a busy machine
     with pytest.raises(SnippetError) as info:
         pipe.run("slow")
     assert info.value.summary == ("did not finish within 2 s (the plugin's timeout setting); it and every process "
@@ -380,14 +380,6 @@ def test_a_quick_snippet_logs_no_heartbeat(tmp_path, lines):
     write(tmp_path, "a", counting("a"))
     Pipeline(tmp_path, heartbeat=30, log=lines.append).run("a")
     assert lines == []
-
-
-def test_wait_logs_each_heartbeat_until_the_snippet_ends(tmp_path, lines):
-    pipe = Pipeline(tmp_path, heartbeat=0.3, log=lines.append)
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.2)"], start_new_session=True)
-    pipe._wait(proc, Path("/elsewhere/x.py"), time.perf_counter())
-    assert proc.returncode == 0
-    assert len(lines) >= 2 and all(line.startswith("still running /elsewhere/x.py (") for line in lines), lines
 
 
 def test_stop_kills_the_running_snippets_group(tmp_path):
