@@ -202,7 +202,9 @@ def test_snippet_ids_are_every_python_file_but_private_ones(tmp_path):
 # -- running -------------------------------------------------------------------------------------------
 
 
-def test_run_records_what_the_snippet_published_and_read(tmp_path, pipe):
+def test_run_records_what_the_snippet_published_and_read(tmp_path, pipe, monkeypatch):
+    for name, value in (("MPLBACKEND", "svg"), ("TF_CPP_MIN_LOG_LEVEL", "0"), ("PYTHONHASHSEED", "random")):
+        monkeypatch.setenv(name, value)  # the build's own settings win over the user's
     (tmp_path / "data.txt").write_text("41")
     path = write(tmp_path, "a/b", counting("b", extra=(
         'import os\nn = int(open("data.txt").read())\npublish.value("n", n + 1)\n'
@@ -260,6 +262,7 @@ def test_a_snippet_process_that_dies_reports_its_status_and_output(tmp_path, pip
     with pytest.raises(SnippetError) as info:
         pipe.run("dies")
     assert info.value.summary == "the snippet process exited with status 3" and info.value.line is None
+    assert info.value.path == tmp_path.resolve() / "snippets" / "dies.py"
     printed = "first" + "x" * 5000 + "\nlast words\non stderr\n"
     assert info.value.details == printed[-4000:]  # the tail of a long output, stdout and stderr in order
     write(tmp_path, "short", "import os, sys\nprint('out', flush=True)\nprint('err', file=sys.stderr, flush=True)\n"
@@ -277,6 +280,7 @@ def test_a_garbled_report_is_no_result(tmp_path, pipe):
     with pytest.raises(SnippetError) as info:
         pipe.run("g")
     assert info.value.summary == "the snippet process exited with status 0"
+    assert info.value.path == tmp_path.resolve() / "snippets" / "g.py"
     assert sorted(p.name for p in pipe.cache_dir.iterdir()) == ["figures", "snippets"]
 
 
@@ -284,14 +288,17 @@ def test_a_missing_snippet_is_named(tmp_path, pipe):
     with pytest.raises(SnippetError) as info:
         pipe.run("gone/x")
     assert info.value.summary == "no snippet file snippets/gone/x.py" and info.value.line is None
+    assert info.value.path == tmp_path.resolve() / "snippets" / "gone" / "x.py"
     assert not pipe.cache_dir.exists()
 
 
 def test_a_stopped_pipeline_starts_no_snippet(tmp_path, pipe):
     write(tmp_path, "a", counting("a"))
     pipe.stop()
-    with pytest.raises(SnippetError, match="the build was interrupted before this snippet ran"):
+    with pytest.raises(SnippetError) as info:
         pipe.run("a")
+    assert info.value.summary == "the build was interrupted before this snippet ran"
+    assert info.value.path == tmp_path.resolve() / "snippets" / "a.py" and info.value.line is None
     assert runs(tmp_path) == []
 
 
@@ -305,6 +312,7 @@ def test_a_cache_entry_that_cannot_be_written_fails_loudly(tmp_path, pipe, monke
     with pytest.raises(SnippetError) as info:
         pipe.run("a")
     assert info.value.summary.startswith("cannot write its cache entry: ") and "No space" in info.value.summary
+    assert info.value.path == tmp_path.resolve() / "snippets" / "a.py" and info.value.line is None
     assert runs(tmp_path) == ["a"]
 
 
@@ -324,6 +332,7 @@ def test_an_unwritable_cache_folder_is_named(tmp_path, monkeypatch, inside):
     assert info.value.summary == (
         f"the snippet must run, but the cache folder {shown}/ is not writable (Permission denied); make it "
         "writable, or set the plugin's cache_dir to a writable folder")
+    assert info.value.path == (tmp_path / "root").resolve() / "snippets" / "a.py" and info.value.line is None
     assert runs(tmp_path / "root") == []
 
 
@@ -368,6 +377,7 @@ def test_a_timeout_stops_the_snippet(tmp_path, lines):
         pipe.run("slow")
     assert info.value.summary == ("did not finish within 2 s (the plugin's timeout setting); it and every process "
                                   "it started were stopped")
+    assert info.value.path == tmp_path.resolve() / "snippets" / "slow.py" and info.value.line is None
     assert runs(tmp_path) == ["slow"]  # it had started
     assert not _alive(int((tmp_path / "pid").read_text()))  # and was stopped
     beats = [line for line in lines if line.startswith("still running snippets/slow.py (")]
@@ -429,6 +439,7 @@ def test_a_snippet_stopped_while_running_is_reported_as_stopped(tmp_path):
         pipe.run("a")
     thread.join()
     assert info.value.summary == "stopped: the build was interrupted"
+    assert info.value.path == tmp_path.resolve() / "snippets" / "a.py"
     assert sorted(p.name for p in pipe.cache_dir.iterdir()) == ["figures", "snippets"]
 
 
