@@ -884,3 +884,20 @@ def test_the_write_probes_are_hidden_temporary_files(tmp_path, pipe, monkeypatch
     pipe._report_file(tmp_path / "a.py")
     assert sorted(p.parent for p in removed) == sorted([pipe.figure_dir, pipe.cache_dir / "snippets"])
     assert all(p.name.startswith(".probe.") and p.name.endswith(".tmp") for p in removed), removed
+
+
+def test_without_a_pythonpath_the_snippet_gets_the_package_folder_alone(tmp_path, pipe, monkeypatch):
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    write(tmp_path, "p", 'import os\nfrom cnn_glossary import publish\npublish.value("p", os.environ["PYTHONPATH"])\n')
+    src = str(Path(pipeline.__file__).resolve().parents[2])
+    assert pipe.run("p").values["p"]["value"] == src + os.pathsep
+
+
+def test_the_runner_starts_in_the_site_root_whatever_the_builds_folder(tmp_path, pipe, monkeypatch):
+    """A build started from a folder holding a look-alike ``cnn_glossary`` package still runs the real one."""
+    elsewhere = tmp_path / "elsewhere" / "cnn_glossary"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "__init__.py").write_text('raise ImportError("the look-alike package was imported")\n')
+    monkeypatch.chdir(elsewhere.parent)
+    write(tmp_path, "a", counting("a", 7))
+    assert pipe.run("a").values["v"]["value"] == 7
