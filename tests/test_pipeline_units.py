@@ -55,6 +55,24 @@ def runs(root: Path) -> list[str]:
     return path.read_text().split() if path.exists() else []
 
 
+@pytest.fixture(autouse=True)
+def no_runner_outlives_the_test():
+    """Stop any snippet runner this test left behind (only a broken pipeline leaves one).
+
+    A runner whose build process is gone kills its own process group; a pipeline that failed to start it in a
+    session of its own would share the test process's group, so an orphan would take the test run down with it.
+    """
+    yield
+    me = os.getpid()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            pid, ppid = int(stat.parent.name), int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == me and b"cnn_glossary.site.runner" in (stat.parent / "cmdline").read_bytes():
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ValueError, IndexError):
+            pass
+
+
 @pytest.fixture
 def lines() -> list[str]:
     return []
