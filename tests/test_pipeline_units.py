@@ -919,3 +919,19 @@ def test_the_runner_starts_in_the_site_root_whatever_the_builds_folder(tmp_path,
     monkeypatch.chdir(elsewhere.parent)
     write(tmp_path, "a", counting("a", 7))
     assert pipe.run("a").values["v"]["value"] == 7
+
+
+def test_a_report_without_warnings_records_none(tmp_path, pipe):
+    """A report that lists no warnings (the snippet writes the runner's report itself) caches an empty list."""
+    write(tmp_path, "w", "import json, os, sys\njson.dump({'deps': [], 'values': {}, 'tables': {}, 'figures': {}}, "
+                         "open(sys.argv[3], 'w'))\nos._exit(0)\n")
+    res = pipe.run("w")
+    assert res.warnings == [] and json.loads(pipe._manifest_path("w").read_text())["warnings"] == []
+
+
+def test_a_snippet_that_deletes_its_report_is_a_snippet_error(tmp_path, pipe):
+    write(tmp_path, "d", "import os, sys\nos.unlink(sys.argv[3])\nos._exit(0)\n")
+    with pytest.raises(SnippetError) as info:
+        pipe.run("d")
+    assert info.value.summary == "the snippet process exited with status 0"
+    assert sorted(p.name for p in pipe.cache_dir.iterdir()) == ["figures", "snippets"]

@@ -288,7 +288,7 @@ class Pipeline:
                 raise SnippetError(path, None, "stopped: the build was interrupted")
             try:
                 report = json.loads(report_path.read_text() or "{}")
-            except ValueError:
+            except (OSError, ValueError):  # unreadable, half written, or removed: no report
                 report = {}
         finally:
             report_path.unlink(missing_ok=True)
