@@ -47,7 +47,11 @@ MODULES = {
     ],
     "activations.py": ["tests/test_activation.py",  # but the 90 s run over the frozen model's test set
                        "--deselect", "tests/test_activation.py::test_never_firing_counts_against_numpy"],
-    "mnist/results.py": ["tests/test_training.py"],
+    "mnist/results.py": ["tests/test_results_units.py",  # test_training.py's small_run trains for ~20 s
+                         "tests/test_training.py::test_train_refuses_to_publish_anything_but_the_full_recipe",
+                         "tests/test_training.py::test_train_with_other_settings_writes_where_out_says",
+                         "tests/test_hardening.py::test_an_interrupt_while_writing_the_model_leaves_no_temporary_files",
+                         "tests/test_hardening.py::test_result_files_follow_the_umask"],
     # the fast tests only: the keras.applications ones (marked slow) take minutes per mutant
     "receptive_field.py": ["tests/test_receptive_field_units.py"] + [
         f"tests/test_receptive_field.py::test_{name}" for name in (
@@ -59,7 +63,17 @@ MODULES = {
         "asymmetric_zero_padding_against_gradient", "growth_snippet_matches_gradient_measurement",
         "mnist_table_snippet_matches_gradient_measurement", "random_stacks_against_gradient",
         "nested_sequential_block_inside_a_functional_model",)],
-    "site/pipeline.py": ["tests/test_pipeline.py"],
+    # test_pipeline.py's other tests build whole sites; test_hardening.py's timeout test waits 8 s
+    "site/pipeline.py": ["tests/test_pipeline_units.py",
+                         "tests/test_pipeline.py::test_manifest_records_package_modules_and_versions",
+                         "tests/test_pipeline.py::test_pipeline_reports_the_snippet_line",
+                         "tests/test_pipeline.py::test_editing_an_imported_package_module_reruns_the_snippet",
+                         "tests/test_hardening.py::test_a_manifest_of_the_wrong_shape_is_stale_not_a_crash",
+                         "tests/test_hardening.py::test_a_read_only_cache_of_fresh_entries_still_builds",
+                         "tests/test_hardening.py::test_a_snippet_that_must_run_in_a_read_only_cache_names_the_folder",
+                         "tests/test_hardening.py::test_a_zero_byte_cached_figure_is_made_again",
+                         "tests/test_hardening.py::test_figures_no_manifest_refers_to_are_pruned",
+                         "tests/test_hardening.py::test_cache_files_follow_the_umask"],
 }
 HANG_SECONDS = 480  # wall time after which one mutant's test run is stopped (see _watchdog)
 SECTION = """[mutmut]

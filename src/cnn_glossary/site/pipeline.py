@@ -220,12 +220,12 @@ class Pipeline:
         try:
             for sub in (folder, self.figure_dir, self._manifest_path("x").parent):
                 sub.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(dir=folder, prefix=".report.", suffix=".json")
-            os.close(fd)
-            for sub in (self.figure_dir, self._manifest_path("x").parent):
+            for sub in (self.figure_dir, self._manifest_path("x").parent):  # probed first: no report left behind
                 probe, probe_name = tempfile.mkstemp(dir=sub, prefix=".probe.", suffix=".tmp")
                 os.close(probe)
                 os.unlink(probe_name)
+            fd, name = tempfile.mkstemp(dir=folder, prefix=".report.", suffix=".json")
+            os.close(fd)
         except OSError as exc:
             shown = folder.relative_to(self.root) if folder.is_relative_to(self.root) else folder
             raise SnippetError(
@@ -288,7 +288,7 @@ class Pipeline:
                 raise SnippetError(path, None, "stopped: the build was interrupted")
             try:
                 report = json.loads(report_path.read_text() or "{}")
-            except ValueError:
+            except (OSError, ValueError):  # unreadable, half written, or removed: no report
                 report = {}
         finally:
             report_path.unlink(missing_ok=True)
