@@ -153,18 +153,17 @@ def built_site(tmp_path_factory, worker_id) -> Path:
     return out
 
 
-def published(snippet_id: str, built_site: Path):
+def published(snippet_id: str):
     """What snippets/<snippet_id>.py publishes, as a ``publish.Collector``.
 
-    The strict build (``built_site``) has just run the snippet into the cache, so a fresh cache entry
-    holds exactly the numbers and figures the pages show: read them from there rather than train again.
-    If the entry is not fresh (another build pruned it, or an input changed since), run the snippet with
-    ``publish.collect`` as the other tests do. Either way the test compares them with its own oracle.
+    When the build has run the snippet into the cache and that entry is still fresh, it holds exactly the numbers
+    and figures the pages show: read them from there rather than train again. Otherwise (a fresh clone whose
+    build has not reached it yet, or an input changed since) run the snippet with ``publish.collect`` as the other
+    tests do. It does not wait for a build. Either way the test compares the results with its own oracle.
     """
     from cnn_glossary.site import publish
     from cnn_glossary.site.pipeline import Pipeline
 
-    assert built_site.is_dir()
     result = Pipeline(ROOT, log=lambda _msg: None).cached(snippet_id)
     if result is None:
         return publish.collect(ROOT / "snippets" / f"{snippet_id}.py")

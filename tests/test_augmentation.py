@@ -162,11 +162,11 @@ def test_mirror_and_half_turn_readings_recounted(flips):
 
 @pytest.mark.slow
 @pytest.mark.checks("augmentation/effect")
-def test_short_run_accuracies_are_recounted_on_validation_data(built_site):
+def test_short_run_accuracies_are_recounted_on_validation_data():
     from cnn_glossary.mnist.data import load_mnist
     from cnn_glossary.mnist.train import BATCH_SIZE, VALIDATION_SIZE, split
 
-    c = published("augmentation/effect", built_site)  # the build's fresh cache entry, else a run
+    c = published("augmentation/effect")  # the build's fresh cache entry, else a run
     v = {k: d["value"] for k, d in c.values.items()}
     _, (x_val, y_val), (x_test, _) = split(load_mnist())
     assert v["n_val"] == len(y_val) == VALIDATION_SIZE and len(x_test) != VALIDATION_SIZE

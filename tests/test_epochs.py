@@ -185,8 +185,8 @@ def test_stop_epoch_matches_keras_early_stopping_on_scripted_histories():
 
 
 @pytest.fixture(scope="module")
-def early(built_site):
-    return published("epochs/early_stopping", built_site)  # the build's fresh cache entry, else a run
+def early():
+    return published("epochs/early_stopping")  # the build's fresh cache entry, else a run
 
 
 def keras_stop(val_loss, patience):
