@@ -32,13 +32,14 @@ MODULES = {
             "stacked_snippet_fields_and_parameters", "composition_of_two_keras_3x3_layers_is_one_5x5_correlation",
             "single_channel_fit_is_inexact_then_exact", "alternating_least_squares_is_as_good_as_an_independent_solver",
             "winograd_snippet")],
-    "epochs.py": [  # all but the tests that read the 40-epoch snippet from the built site
+    # all but the tests that read the 40-epoch snippet from the built site, and the two that train with Keras's fit:
+    # in mutmut's forked child, fit's tf.data threads hang (one-thread pools do not help), so overfit_run's mutants
+    # show as untested here; run those two tests by hand against a planted change instead
+    "epochs.py": [
         "tests/test_epochs.py::test_argmin1_is_the_first_lowest_epoch_counted_from_one",
         "tests/test_epochs.py::test_epoch_batches_in_order_without_a_generator_and_shuffled_with_one",
         "tests/test_epochs.py::test_epoch_batches_cover_the_training_set_once",
         "tests/test_epochs.py::test_overfit_data_is_the_head_of_our_split_flattened",
-        "tests/test_epochs.py::test_overfit_run_trains_the_network_the_page_describes",
-        "tests/test_epochs.py::test_overfit_run_with_early_stopping_stops_where_keras_says",
         "tests/test_epochs.py::test_steps_per_epoch_counts_batches",
         "tests/test_epochs.py::test_steps_per_epoch_refuses_bad_arguments",
         "tests/test_epochs.py::test_stop_epoch_defaults_are_keras_defaults",
