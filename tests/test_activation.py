@@ -160,6 +160,7 @@ def test_collapse_snippet():
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("activation/dead_units")
+@pytest.mark.guards("activation.md", "why the first layer is quiet")
 @pytest.mark.guards("activation.md", "In the first layer, part of the silence has a simple cause")
 def test_never_firing_counts_against_numpy():
     """The snippet's table, checked on the frozen model against a plain per-layer count."""
@@ -232,6 +233,7 @@ def test_unit_example_by_hand():
 
 
 @pytest.mark.checks("activation/zero_centred")
+@pytest.mark.guards("activation.md", "the small slopes and the all-positive outputs shown above")
 @pytest.mark.guards("activation.md", "all of that unit's weight gradients share one sign for a given example")
 def test_weight_gradient_signs_by_the_chain_rule():
     """dL/dw_i = (z - target) * input_i by hand; sigmoid inputs give one sign, tanh inputs give both."""

@@ -121,6 +121,7 @@ def test_learned_parameters_read_back(model):
 
 
 @pytest.mark.checks("batch_norm/fold")
+@pytest.mark.guards("batch-norm.md", "β already does the bias's job")
 @pytest.mark.guards("batch-norm.md", "which is rounding error in single precision")
 def test_folded_convolutions_equal_keras_conv_plus_bn(model, batch):
     c = publish.collect(SNIPPETS / "fold.py")
