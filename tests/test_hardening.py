@@ -20,7 +20,7 @@ from cnn_glossary.site import pipeline
 from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import Pipeline, SnippetError
 
-from .conftest import MKDOCS_ENV
+from .conftest import MKDOCS_ENV, alive as _alive
 
 # -- item 3: every "{{" outside code parses or fails, naming the line --------------------------
 
@@ -213,14 +213,6 @@ child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
 Path({pids!r}).write_text(f"{{os.getpid()}} {{child.pid}}")
 time.sleep(120)
 """
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def _wait_for(predicate, seconds: float = 60.0) -> bool:

@@ -24,6 +24,8 @@ import pytest
 from cnn_glossary.site import pipeline
 from cnn_glossary.site.pipeline import Pipeline, SnippetError, SnippetResult
 
+from .conftest import alive as _alive
+
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>'
 
 
@@ -377,14 +379,6 @@ def test_the_report_file_is_fresh_and_the_probes_leave_nothing(tmp_path, pipe):
     assert sorted(p.name for p in pipe.cache_dir.iterdir()) == sorted([report.name, "figures", "snippets"])
     assert list(pipe.figure_dir.iterdir()) == [] and list((pipe.cache_dir / "snippets").iterdir()) == []
     assert pipe._report_file(tmp_path / "a.py") != report
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def test_a_timeout_stops_the_snippet(tmp_path, lines):
