@@ -1,0 +1,304 @@
+"""Ablations: our MNIST recipe with exactly one change each, over three seeds, on the validation split.
+
+Each row of ``ABLATIONS`` names one change to the shipped recipe (``cnn_glossary.mnist.train``):
+the model builder, the learning-rate schedule or the input pipeline is replaced for that run,
+and everything else (data split, seeds, epochs, batch size, optimiser, augmentation) is the
+training script's own code. Runs are compared on **validation** accuracy and loss only; the test
+split is never evaluated here.
+
+``make ablations`` (``python -m cnn_glossary.mnist.ablations``) trains every (ablation, seed)
+that has no finished run yet, one at a time in a fresh process, keeps each finished run under
+``.cache/ablations/<hash>/`` (so an interrupted session resumes where it stopped), and writes
+``results/ablations/result.json`` in one atomic rename once every run is done. The file records
+a hash of this module's and the training script's behaviour; when either changes, the result is
+stale and the strict build fails, naming this command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+RESULTS_DIR = ROOT / "results" / "ablations"
+CACHE_DIR = ROOT / ".cache" / "ablations"
+COMMAND = "make ablations  (or .venv/bin/python -m cnn_glossary.mnist.ablations; about an hour on two cores)"
+
+SEEDS = (1, 2, 3)
+CONSTANT_RATES = (0.01, 0.03, 0.1)  # the constant-rate sweep, chosen on validation accuracy at SWEEP_SEED
+SWEEP_SEED = 1
+TARGET_ACCURACY = 0.99  # "epochs to reach 99 % validation accuracy"
+
+
+@dataclass(frozen=True)
+class Ablation:
+    key: str
+    label: str  # what changes, as a page shows it
+    batch_norm: bool = True
+    activation: str = "relu"
+    downsample: str = "pool"  # "pool": 2x2 max pooling; "stride": the convolution before it takes stride 2
+    head: str = "gap"  # "gap": 1x1 conv to ten maps + global average; "dense": Flatten + Dense(10)
+    augmented: bool = True
+    constant_rate: bool = False  # a constant learning rate (best of CONSTANT_RATES) instead of the schedule
+
+
+ABLATIONS = (
+    Ablation("full", "our full recipe"),
+    Ablation("no_batch_norm", "no batch normalisation", batch_norm=False),
+    Ablation("no_augmentation", "no augmentation", augmented=False),
+    Ablation("constant_rate", "a constant learning rate", constant_rate=True),
+    Ablation("stride_2", "stride-2 convolutions instead of max pooling", downsample="stride"),
+    Ablation("dense_head", "Flatten + Dense head instead of 1x1 + global average", head="dense"),
+    Ablation("sigmoid", "sigmoid instead of ReLU", activation="sigmoid"),
+)
+BY_KEY = {a.key: a for a in ABLATIONS}
+
+
+# --8<-- [start:builder]
+def build_variant(keras, ablation: Ablation):
+    """Our MNIST model (``train.build_model``) with the one change ``ablation`` names.
+
+    With every option at its default this builds the same layers, shapes and parameter counts as
+    the training script's own builder (a test checks that). Without batch normalisation each
+    convolution gets its bias back, since batch norm's shift was doing that job.
+    """
+    layers = keras.layers
+
+    def conv_block(x, channels, kernel_size=3, padding="valid", strides=1, name=None):
+        x = layers.Conv2D(channels, kernel_size, strides=strides, padding=padding,
+                          use_bias=not ablation.batch_norm, name=name)(x)
+        if ablation.batch_norm:
+            x = layers.BatchNormalization(name=f"{name}_bn")(x)
+        if ablation.activation == "relu":
+            return layers.ReLU(name=f"{name}_relu")(x)
+        return layers.Activation(ablation.activation, name=f"{name}_{ablation.activation}")(x)
+
+    stride = 2 if ablation.downsample == "stride" else 1
+    inputs = keras.Input((28, 28, 1), name="digit")
+    x = conv_block(inputs, 16, padding="same", strides=stride, name="conv1")  # 28x28 (14x14 with stride 2)
+    if ablation.downsample == "pool":
+        x = layers.MaxPooling2D(name="pool1")(x)  # 14x14
+    x = conv_block(x, 32, name="conv2")  # 12x12
+    x = conv_block(x, 32, strides=stride, name="conv3")  # 10x10 (5x5 with stride 2)
+    if ablation.downsample == "pool":
+        x = layers.MaxPooling2D(name="pool2")(x)  # 5x5
+    x = conv_block(x, 16, kernel_size=1, name="conv4_1x1")
+    x = conv_block(x, 32, name="conv5")  # 3x3x32
+    if ablation.head == "gap":
+        x = layers.Conv2D(10, 1, name="classifier_1x1")(x)
+        x = layers.GlobalAveragePooling2D(name="gap")(x)
+    else:
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(10, name="classifier_dense")(x)
+    outputs = layers.Softmax(name="softmax")(x)
+    return keras.Model(inputs, outputs, name=f"mnist_cnn_{ablation.key}")
+# --8<-- [end:builder]
+
+
+def run_one(key: str, seed: int, rate: float | None = None, verbose: int = 0) -> dict:
+    """Train one (ablation, seed) in this process with the training script's own code; validation only."""
+    from cnn_glossary.mnist import train
+
+    ablation = BY_KEY[key]
+    train.build_model = lambda keras: build_variant(keras, ablation)
+    if ablation.constant_rate:
+        if rate is None:
+            raise ValueError("a constant-rate run needs its rate")
+        train.one_cycle = lambda keras, total_steps: rate
+    if not ablation.augmented:
+        batches = train.training_batches
+        train.training_batches = lambda tf, x, y, epochs, seed: batches(tf, x, y, epochs, seed, augmented=False)
+    model, history, _test, seconds = train.train(seed=seed, epochs=train.EPOCHS, verbose=verbose)
+    return {
+        "key": key, "seed": seed, "rate": rate, "epochs": train.EPOCHS,
+        "parameters": int(model.count_params()), "wall_seconds": round(seconds, 1),
+        "history": {name: history[name] for name in ("loss", "accuracy", "val_loss", "val_accuracy")},
+    }
+
+
+def behaviour_hash() -> str:
+    """sha256 of what this module and the training script do (not their prose) and of the run settings."""
+    import inspect
+
+    from cnn_glossary.mnist import results
+
+    digest = hashlib.sha256(results.behaviour_source().encode())
+    for part in (Ablation, build_variant, run_one, choose_rate):  # what decides a run (not how it is read)
+        digest.update(results.behaviour_source(inspect.getsource(part)).encode())
+    digest.update(repr(ABLATIONS).encode())
+    digest.update(json.dumps({"seeds": SEEDS, "rates": CONSTANT_RATES, "sweep_seed": SWEEP_SEED}).encode())
+    return digest.hexdigest()
+
+
+def plan(chosen_rate: float | None) -> list[tuple[str, int, float | None]]:
+    """Every run, in order: the constant-rate sweep first, then each ablation over the seeds."""
+    runs = [("constant_rate", SWEEP_SEED, r) for r in CONSTANT_RATES]
+    for ablation in ABLATIONS:
+        for seed in SEEDS:
+            if ablation.constant_rate:
+                if chosen_rate is not None and seed != SWEEP_SEED:
+                    runs.append((ablation.key, seed, chosen_rate))
+            else:
+                runs.append((ablation.key, seed, None))
+    return runs
+
+
+def _run_name(key: str, seed: int, rate: float | None) -> str:
+    return f"{key}-seed{seed}" + (f"-rate{rate:g}" if rate is not None else "") + ".json"
+
+
+def choose_rate(sweep: dict[float, dict]) -> float:
+    """The constant rate with the highest final validation accuracy (ties: the lower final validation loss)."""
+    return max(sweep, key=lambda r: (sweep[r]["history"]["val_accuracy"][-1], -sweep[r]["history"]["val_loss"][-1]))
+
+
+def _spawn(key: str, seed: int, rate: float | None, out: Path) -> dict:
+    cmd = [sys.executable, "-m", "cnn_glossary.mnist.ablations", "--one", key, str(seed), repr(rate), str(out)]
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"{key} seed {seed} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(out.read_text())
+
+
+def _atomic_write(path: Path, data: dict) -> None:
+    from cnn_glossary.mnist.results import _atomic_bytes
+
+    _atomic_bytes(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+
+
+def run_all(log=print) -> Path:
+    """Train every missing run (resuming from the cache), then write the frozen result atomically."""
+    import datetime as dt
+
+    from cnn_glossary.mnist import results
+
+    digest = behaviour_hash()
+    cache = CACHE_DIR / digest[:12]
+    cache.mkdir(parents=True, exist_ok=True)
+    done: dict[str, dict] = {}
+
+    def get(key, seed, rate, index, total):
+        path = cache / _run_name(key, seed, rate)
+        if path.exists():
+            done[path.name] = json.loads(path.read_text())
+            log(f"[{index}/{total}] {key} seed {seed}" + (f" rate {rate:g}" if rate else "") + ": cached")
+            return done[path.name]
+        log(f"[{index}/{total}] {key} seed {seed}" + (f" rate {rate:g}" if rate else "") + ": training ...")
+        start = time.perf_counter()
+        row = _spawn(key, seed, rate, path)
+        done[path.name] = row
+        h = row["history"]
+        log(f"[{index}/{total}]   val accuracy {h['val_accuracy'][-1]:.2%}, val loss {h['val_loss'][-1]:.4f} "
+            f"({time.perf_counter() - start:.0f} s)")
+        return row
+
+    total = len(plan(chosen_rate=0.0))
+    index = 0
+    sweep = {}
+    for key, seed, rate in plan(chosen_rate=None):
+        index += 1
+        row = get(key, seed, rate, index, total)
+        if key == "constant_rate":
+            sweep[rate] = row
+    chosen = choose_rate(sweep)
+    log(f"constant rate chosen on validation accuracy: {chosen:g}")
+    variants = {}
+    for key, seed, rate in plan(chosen_rate=chosen):
+        if (key, seed, rate) not in [(k, s, r) for k, s, r in plan(chosen_rate=None)]:
+            index += 1
+            get(key, seed, rate, index, total)
+        row = done[_run_name(key, seed, rate)]
+        if key == "constant_rate" and rate != chosen:
+            continue
+        variants.setdefault(key, []).append(row)
+    result = {
+        "hash": digest,
+        "seeds": list(SEEDS),
+        "constant_rates": list(CONSTANT_RATES),
+        "chosen_rate": chosen,
+        "sweep": {f"{r:g}": sweep[r] for r in CONSTANT_RATES},
+        "ablations": {a.key: {"label": a.label, "runs": sorted(variants[a.key], key=lambda r: r["seed"])}
+                      for a in ABLATIONS},
+        "versions": results.library_versions(),
+        "cpu": results.cpu_name(),
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+        "total_wall_seconds": round(sum(r["wall_seconds"] for r in done.values()), 1),
+    }
+    path = RESULTS_DIR / "result.json"
+    _atomic_write(path, result)
+    log(f"wrote {path.relative_to(ROOT)} ({len(done)} runs, {result['total_wall_seconds'] / 60:.0f} min of training)")
+    return path
+
+
+# ---- reading the frozen result ----------------------------------------------------------------
+
+class StaleAblations(RuntimeError):
+    """The frozen ablations were produced by other code or settings."""
+
+
+def epochs_to_reach(val_accuracy: list[float], target: float = TARGET_ACCURACY) -> int | None:
+    """The first epoch (counted from 1) whose validation accuracy is at least ``target``; None if none is."""
+    for epoch, acc in enumerate(val_accuracy, start=1):
+        if acc >= target:
+            return epoch
+    return None
+
+
+def load(folder: Path = RESULTS_DIR) -> dict:
+    path = folder / "result.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist. Train the ablations: {COMMAND}")
+    return json.loads(path.read_text())
+
+
+def stale_message(data: dict, folder: Path = RESULTS_DIR) -> str | None:
+    current = behaviour_hash()
+    if data.get("hash") == current:
+        return None
+    where = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
+    return (f"{where}/result.json was produced by other training or ablation code (hash {str(data.get('hash'))[:12]}, "
+            f"the code now hashes to {current[:12]}). Retrain with: {COMMAND}")
+
+
+def for_page(folder: Path = RESULTS_DIR) -> dict:
+    """The frozen ablations for a snippet; a stale result is still shown but fails the strict build."""
+    from cnn_glossary.site import publish
+
+    data = load(folder)
+    message = stale_message(data, folder)
+    if message:
+        publish.warning(message)
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["--one"]:
+        key, seed, out = argv[1], int(argv[2]), Path(argv[4])
+        rate = None if argv[3] == "None" else float(argv[3])
+        row = run_one(key, seed, rate)
+        _atomic_write(out, row)
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m cnn_glossary.mnist.ablations", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.parse_args(argv)
+    try:
+        run_all()
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished runs are kept in .cache/ablations/; results/ablations/ is unchanged",
+              file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
