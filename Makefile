@@ -47,8 +47,8 @@ mutation: $(STAMP)  ## mutation score per fast module (mutmut, one worker, nice 
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python tools/mutation.py $(MODULES)
 
-benchmark: $(STAMP)
-	$(BIN)/python benchmarks/warm_build.py
+benchmark: $(STAMP)  ## cold build (empty cache), warm build, plugin-off baseline and per-snippet times, in one run
+	$(BIN)/python benchmarks/build_time.py $(ARGS)
 
 clean:
 	rm -rf site .cache mutants

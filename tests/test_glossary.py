@@ -10,6 +10,8 @@ import re
 import textwrap
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnn_glossary.site import glossary
 from cnn_glossary.site.glossary import GlossaryError, link_terms, protected_spans
@@ -24,6 +26,36 @@ def link(md: str, page: str = "epochs.md", titles: bool = False, **kw) -> str:
     """The linker's output; without ``titles``, link titles (the definitions) are dropped for readability."""
     out = link_terms(textwrap.dedent(md), page, GLOSSARY, **kw)
     return out if titles else re.sub(r' "[^"]*"\)', ")", out)
+
+
+MATCHER = glossary._combined(GLOSSARY.terms)
+PIECES = sorted({w for t in GLOSSARY.terms for sp in t.spellings for w in [sp, *sp.split(), sp.upper(), sp.title()]})
+
+
+def _same_matches(text: str) -> None:
+    ours = [(m.span(), m.lastgroup) for m in MATCHER.finditer(text)]
+    assert ours == [(m.span(), m.lastgroup) for m in MATCHER.reference().finditer(text)], text
+
+
+def test_the_one_pass_finds_exactly_what_the_one_pattern_finds_on_every_page():
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        _same_matches(page.read_text(encoding="utf-8"))
+
+
+def test_the_one_pass_finds_what_the_one_pattern_finds_for_every_spelling_in_every_case():
+    for piece in PIECES:
+        for text in (piece, piece.lower(), piece.upper(), f"a {piece} b", f"x{piece}", f"{piece}s", f"({piece})"):
+            _same_matches(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(PIECES), st.sampled_from([" ", "\n", "  ", "-", "s", "x", "_", "(", "1",
+                                                                   "\u212a", "\u017f", "\u0130", "é"])),
+                max_size=40))
+def test_the_one_pass_finds_what_the_one_pattern_finds_in_any_text(parts):
+    """Spellings, their words in other cases, glued to letters, digits and the characters whose case folding is
+    odd (the Kelvin sign matches k, the long s matches s)."""
+    _same_matches("".join(parts))
 
 
 def test_first_occurrence_only_and_case_kept():

@@ -86,6 +86,54 @@ def test_every_snippet_whose_numbers_reach_a_page_is_declared_by_a_test():
                             + "\n".join(sorted(undeclared)))
 
 
+def test_read_gives_the_declarations_and_guards_the_separate_readers_give():
+    declared, guarded = checks.read(ROOT)
+    assert declared == checks.declarations(ROOT) and guarded == checks.guards(ROOT)
+    assert declared and guarded
+
+
+def _tests_folder(tmp_path):
+    folder = tmp_path / "tests"
+    folder.mkdir()
+    (folder / "test_a.py").write_text('import pytest\n\n@pytest.mark.checks("a/one")\ndef test_one():\n    pass\n')
+    (folder / "test_b.py").write_text('import pytest\n\n@pytest.mark.guards("a.md", "the words that say so")\n'
+                                      'def test_two():\n    pass\n')
+    return folder
+
+
+def test_read_parses_each_test_file_once_and_an_unchanged_one_never_again(tmp_path, monkeypatch):
+    folder, cache = _tests_folder(tmp_path), tmp_path / "cache" / "checks.json"
+    parsed = []
+    real = checks._declarations_in_tree  # runs once per file parsed
+    monkeypatch.setattr(checks, "_declarations_in_tree", lambda tree, name: parsed.append(name) or real(tree, name))
+    first = checks.read(tmp_path, cache=cache)
+    assert sorted(parsed) == ["tests/test_a.py", "tests/test_b.py"]  # once each, for both kinds of marker
+    assert [d.test for d in first[0]["a/one"]] == ["test_one"] and [g.test for g in first[1]["a.md"]] == ["test_two"]
+    parsed.clear()
+    assert checks.read(tmp_path, cache=cache) == first and parsed == []  # from the cache, by content hash
+    (folder / "test_a.py").write_text((folder / "test_a.py").read_text().replace("a/one", "a/other"))
+    again = checks.read(tmp_path, cache=cache)
+    assert parsed == ["tests/test_a.py"] and "a/other" in again[0] and "a/one" not in again[0]
+
+
+@pytest.mark.parametrize("content", ["{half", "[]", '{"version": 1, "files": {"tests/test_a.py": {"sha256": 1}}}'])
+def test_a_broken_checks_cache_is_read_afresh(tmp_path, content):
+    _tests_folder(tmp_path)
+    cache = tmp_path / "checks.json"
+    expected = checks.read(tmp_path)
+    cache.write_text(content)
+    assert checks.read(tmp_path, cache=cache) == expected
+    assert checks.read(tmp_path, cache=cache) == expected  # and the rewritten cache is good
+
+
+def test_a_file_that_does_not_parse_is_named_even_with_a_cache(tmp_path):
+    folder, cache = _tests_folder(tmp_path), tmp_path / "checks.json"
+    checks.read(tmp_path, cache=cache)
+    (folder / "test_a.py").write_text("def broken(:\n")
+    with pytest.raises(checks.DeclarationError, match=r"^tests/test_a.py:1: cannot parse the test file"):
+        checks.read(tmp_path, cache=cache)
+
+
 # --- the build enforces the declarations (a tiny site) --------------------------------------------
 
 SNIPPET = """\

@@ -14,7 +14,7 @@ for seed, config in enumerate(CONV_TABLE):
     publish.value(f"{config.name}_input_size", config.input_size)
     publish.value(f"{config.name}_output_size", out.shape[0])
     publish.figure(
-        config.name, conv_animation(config, x, EXAMPLE_KERNEL, out), format="gif",
+        config.name, conv_animation(config, x, EXAMPLE_KERNEL, out), format="webp",
         alt=f"Animation: a {config.kernel_size} by {config.kernel_size} kernel slides over a "
         f"{config.input_size} by {config.input_size} grid of numbers; at each step the window is highlighted "
         f"and the next cell of the {out.shape[0]} by {out.shape[0]} output fills in with its dot product.",

@@ -101,23 +101,25 @@ def kernel_cells(config: ConvConfig, out_r: int, out_c: int) -> set[tuple[int, i
 
 
 def conv_step_figure(config: ConvConfig, x: np.ndarray, kernel: np.ndarray, out: np.ndarray,
-                     step: int, *, unvisited=None, size: float = 2.6):
-    """One frame: padded input with the kernel window, the kernel, and the output so far."""
+                     step: int, *, unvisited=None, size: float = 2.6, highlight: bool = True):
+    """One frame: padded input with the kernel window, the kernel, and the output so far.
+
+    ``highlight=False``: no window and every output number drawn (the base that animations update)."""
     before, after = config.pads
     xp = np.pad(x, ((before, after), (before, after)))
     o = out.shape[0]
     r, c = divmod(step, o)
     shown = np.zeros(out.shape, dtype=bool)
-    shown.flat[: step + 1] = True
+    shown.flat[: step + 1 if highlight else out.size] = True
     n_in, k = xp.shape[0], kernel.shape[0]
     widths = [n_in, k, o]
     fig, axes = plt.subplots(1, 3, figsize=(0.42 * sum(widths) + 1.0, 0.42 * n_in + 0.9),
                              gridspec_kw={"width_ratios": widths})
-    draw_grid(axes[0], xp, pad=(before, after), highlight=kernel_cells(config, r, c),
+    draw_grid(axes[0], xp, pad=(before, after), highlight=kernel_cells(config, r, c) if highlight else None,
               title=f"input {config.input_size}x{config.input_size}, padding {before}/{after}",
               unvisited=unvisited)
     draw_grid(axes[1], kernel, title=f"kernel {k}x{k}")
-    draw_grid(axes[2], out, highlight={(r, c)}, shown=shown, title=f"output {o}x{o}")
+    draw_grid(axes[2], out, highlight={(r, c)} if highlight else None, shown=shown, title=f"output {o}x{o}")
     for ax, n in zip(axes[1:], (k, o)):  # same cell size in every panel, centred vertically
         top = (n_in - n) / 2
         ax.set_ylim(n + top + 0.05, -top - 0.05)

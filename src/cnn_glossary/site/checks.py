@@ -21,12 +21,17 @@ page shows it (after its placeholders are filled in)::
 
 The build fails when a guarded piece is no longer on its page (the sentence changed, so its
 guard must change with it), and the values page lists every guarded claim with its test.
+
+The site build reads both with :func:`read`, which parses each test file once and remembers what it found
+by the file's SHA-256 in a small cache file, so an unchanged test file is not parsed again.
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 
@@ -82,7 +87,10 @@ def _ids(call: ast.Call, where: str) -> list[str]:
 
 def declarations_in(source: str, test_file: str) -> list[Declaration]:
     """Every ``checks`` declaration in one test module's source."""
-    tree = ast.parse(source, filename=test_file)
+    return _declarations_in_tree(ast.parse(source, filename=test_file), test_file)
+
+
+def _declarations_in_tree(tree: ast.AST, test_file: str) -> list[Declaration]:
     found: list[Declaration] = []
 
     def marks(expr: ast.AST):
@@ -141,8 +149,12 @@ def _guard(call: ast.Call, test_file: str, test: str) -> Guard:
 
 def guards_in(source: str, test_file: str) -> list[Guard]:
     """Every ``guards`` declaration in one test module's source."""
+    return _guards_in_tree(ast.parse(source, filename=test_file), test_file)
+
+
+def _guards_in_tree(tree: ast.AST, test_file: str) -> list[Guard]:
     found: list[Guard] = []
-    for node in ast.walk(ast.parse(source, filename=test_file)):
+    for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             found += [_guard(d, test_file, node.name) for d in node.decorator_list if _is_checks_mark(d, "guards")]
     return found
@@ -160,3 +172,63 @@ def missing_guards(rendered_markdown: str, page_guards: list[Guard]) -> list[Gua
     """The guards whose text the rendered page no longer contains (whitespace and emphasis ignored)."""
     flat = " ".join(rendered_markdown.replace("*", "").replace("`", "").split())
     return [g for g in page_guards if " ".join(g.text.replace("*", "").replace("`", "").split()) not in flat]
+
+
+CACHE_VERSION = 1
+
+
+def read(root: Path, tests_dir: str = "tests", cache: Path | None = None
+         ) -> tuple[dict[str, list[Declaration]], dict[str, list[Guard]]]:
+    """:func:`declarations` and :func:`guards` together, each test file parsed once.
+
+    With ``cache`` (a JSON file), what a file declares is remembered under the SHA-256 of its bytes and read
+    from there while the file is unchanged; a cache that is missing, unreadable or of another shape is
+    ignored and rewritten, and one that cannot be written is only a lost speed-up. A file that does not
+    parse, or a declaration that cannot be read, raises :class:`DeclarationError` as before.
+    """
+    known: dict = {}
+    if cache is not None:
+        try:
+            data = json.loads(cache.read_text())
+            if isinstance(data, dict) and data.get("version") == CACHE_VERSION and isinstance(data.get("files"), dict):
+                known = data["files"]
+        except (OSError, ValueError):
+            pass
+    files: dict[str, dict] = {}
+    declared: dict[str, list[Declaration]] = {}
+    guarded: dict[str, list[Guard]] = {}
+    for path in sorted((root / tests_dir).rglob("test_*.py")):
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        entry = known.get(rel)
+        try:
+            if not (isinstance(entry, dict) and entry.get("sha256") == digest):
+                raise KeyError(rel)
+            decls = [Declaration(**d) for d in entry["declarations"]]
+            grds = [Guard(**g) for g in entry["guards"]]
+        except (KeyError, TypeError):
+            try:
+                tree = ast.parse(data.decode("utf-8"), filename=rel)
+            except SyntaxError as exc:
+                raise DeclarationError(f"{rel}:{exc.lineno}: cannot parse the test file: {exc.msg}") from None
+            decls, grds = _declarations_in_tree(tree, rel), _guards_in_tree(tree, rel)
+        files[rel] = {"sha256": digest, "declarations": [asdict(d) for d in decls],
+                      "guards": [asdict(g) for g in grds]}
+        for d in decls:
+            declared.setdefault(d.snippet_id, []).append(d)
+        for g in grds:
+            guarded.setdefault(g.page, []).append(g)
+    if cache is not None and files != known:
+        _write(cache, json.dumps({"version": CACHE_VERSION, "files": files}, indent=0, sort_keys=True))
+    return declared, guarded
+
+
+def _write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (best effort: the cache only saves time)."""
+    from cnn_glossary.site.pipeline import _atomic_write
+
+    try:
+        _atomic_write(path, text)
+    except OSError:
+        pass

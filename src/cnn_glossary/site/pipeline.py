@@ -1,6 +1,7 @@
 """Run snippets, cache what they publish, and re-run a snippet only when its inputs change.
 
-Each snippet runs in its own process (:mod:`cnn_glossary.site.runner`). Its cache entry is a
+Each snippet runs in its own process (:mod:`cnn_glossary.site.runner`), forked by default from a server
+that imported the heavy libraries once (:mod:`cnn_glossary.site.forkserver`). Its cache entry is a
 manifest next to the figures it drew, recording the hash of every input: the snippet's
 source, the package modules it imported, the files it read, and the versions of the
 libraries that compute the numbers. A snippet is fresh while all of those match; a file
@@ -26,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
+
+from cnn_glossary.site import forkserver
 
 CACHE_VERSION = 1
 # The slowest snippets need 20 to 40 s on two cores (they train small networks, e.g. for
@@ -70,6 +73,14 @@ def library_versions(names: Iterable[str] = VERSIONED_LIBRARIES) -> dict[str, st
         except importlib.metadata.PackageNotFoundError:
             pass
     return versions
+
+
+def _snippet_env() -> dict[str, str]:
+    """The build's environment with the settings every snippet runs under, the package in use first on the path."""
+    env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
+    src = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    return env
 
 
 def _sha256(path: Path) -> str:
@@ -122,6 +133,8 @@ class Pipeline:
         timeout: float = DEFAULT_TIMEOUT,
         heartbeat: float = 30.0,
         log: Callable[[str], None] = print,
+        fork_server: bool = True,
+        preload: Iterable[str] = (),
     ):
         self.root = Path(root).resolve()
         self.snippets_dir = self.root / snippets_dir
@@ -135,6 +148,10 @@ class Pipeline:
         self._stopping = threading.Event()
         self.log = log
         self._versions = library_versions()
+        # fork_server: each snippet is a child forked from one server that imported ``preload`` (module names)
+        # once; False: each snippet is a fresh Python process
+        self.fork_server, self.preload = fork_server, tuple(preload)
+        self._server: forkserver.ForkServer | None = None
 
     # -- naming ----------------------------------------------------------------------
 
@@ -262,18 +279,17 @@ class Pipeline:
             raise SnippetError(path, None, f"no snippet file {path.relative_to(self.root)}")
         if self._stopping.is_set():
             raise SnippetError(path, None, "the build was interrupted before this snippet ran")
+        if self.fork_server:
+            self._fork_server(path)  # started once, and before the clock: no part of this snippet's time
         report_path = self._report_file(path)
-        env = dict(os.environ, MPLBACKEND="Agg", TF_CPP_MIN_LOG_LEVEL="2", PYTHONHASHSEED="0")
-        src = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+        env = _snippet_env()
         cmd = [sys.executable, "-m", "cnn_glossary.site.runner", str(self.root), str(path), str(report_path), str(self.figure_dir)]
         start = time.perf_counter()
         try:
             with tempfile.TemporaryFile("w+") as output:
                 # A session of its own: a timeout or an interrupted build stops the snippet and every
                 # process it started, and the runner stops itself if the build dies (see runner.py).
-                proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                        text=True, start_new_session=True)
+                proc = self._start(cmd, env, output, path)
                 with self._lock:
                     self._running[proc.pid] = proc
                 try:
@@ -309,12 +325,47 @@ class Pipeline:
             "figures": report["figures"],
             "warnings": report.get("warnings", []),
             "seconds": elapsed,
+            "cpu_seconds": report.get("cpu_seconds"),  # the snippet's process and its children (benchmarks)
         }
         try:
             _atomic_write(self._manifest_path(snippet_id), json.dumps(manifest, indent=1, sort_keys=True))
         except OSError as exc:
             raise SnippetError(path, None, f"cannot write its cache entry: {exc}") from None
         return self._result(snippet_id, manifest, ran=True)
+
+    def _start(self, cmd: list[str], env: dict[str, str], output, path: Path):
+        """Start the runner ``cmd``: forked by the fork server, or (``fork_server=False``) as a fresh Python."""
+        if not self.fork_server:
+            return subprocess.Popen(cmd, cwd=self.root, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                    text=True, start_new_session=True)
+        try:
+            return self._fork_server(path).spawn(cmd[3:], self.root, env, output)
+        except forkserver.ForkServerError as exc:
+            raise SnippetError(path, None, str(exc)) from None
+
+    def _fork_server(self, path: Path) -> forkserver.ForkServer:
+        """The running fork server, started on first use (for the snippet at ``path``)."""
+        with self._lock:
+            if self._server is None:
+                try:
+                    self._server = forkserver.ForkServer(self.root, _snippet_env(), self.preload)
+                except forkserver.ForkServerError as exc:
+                    raise SnippetError(path, None, f"{exc}\n(the modules it imports first are the plugin's "
+                                                   "'preload' option)") from None
+            return self._server
+
+    def close(self) -> None:
+        """Stop the fork server, if one runs (the next snippet starts a new one)."""
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - interpreter shutdown: the server exits when its socket closes
+            pass
 
     def stop(self) -> None:
         """Stop every running snippet (and what it started); snippets not yet started never start."""
@@ -397,15 +448,23 @@ class Pipeline:
         if stale:
             self._stopping.clear()
             self.log(f"running {len(stale)} snippet(s) whose inputs changed: {', '.join(stale)}")
-            pool = ThreadPoolExecutor(max_workers=self.jobs)
             try:
-                for future in [pool.submit(work, sid) for sid in stale]:
-                    future.result()
-            except BaseException:
-                self.stop()
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            pool.shutdown(wait=True)
+                if self.fork_server and self.preload:
+                    begin = time.perf_counter()
+                    self._fork_server(self.snippet_path(stale[0]))
+                    self.log(f"fork server ready in {time.perf_counter() - begin:.1f} s "
+                             f"(imported {', '.join(self.preload)} once for every snippet)")
+                pool = ThreadPoolExecutor(max_workers=self.jobs)
+                try:
+                    for future in [pool.submit(work, sid) for sid in stale]:
+                        future.result()
+                except BaseException:
+                    self.stop()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+                pool.shutdown(wait=True)
+            finally:
+                self.close()
             self.prune()
         ran = len(stale) - len(errors)
         self.log(f"snippets: {ran} ran, {len(ids) - len(stale)} from cache, {len(errors)} failed")

@@ -52,6 +52,10 @@ class GlossaryConfig(base.Config):
     cache_dir = c.Type(str, default=".cache/cnn-glossary")
     jobs = c.Type(int, default=2)
     timeout = c.Type(int, default=int(DEFAULT_TIMEOUT))  # seconds per snippet; see pipeline.DEFAULT_TIMEOUT
+    # each snippet runs in a child forked from one server process that imported the 'preload' modules once
+    # (site/forkserver.py); false: a fresh Python process per snippet
+    fork_server = c.Type(bool, default=True)
+    preload = c.ListOfItems(c.Type(str), default=[])
     # tests declare the snippets they check with @pytest.mark.checks("folder/name") (read statically);
     # a snippet whose values or tables reach a page with no such declaration is a warning (--strict: an error)
     tests_dir = c.Type(str, default="tests")
@@ -72,6 +76,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             jobs=self.config.jobs,
             timeout=self.config.timeout,
             log=lambda msg: log.info(msg),
+            fork_server=self.config.fork_server,
+            preload=self.config.preload,
         )
         snippets_ext = config.mdx_configs.setdefault("pymdownx.snippets", {})
         snippets_ext["base_path"] = [str(self.root)]
@@ -162,8 +168,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         self.guarded: dict[str, list[checks.Guard]] = {}
         if tests.is_dir():
             try:
-                self.declared = checks.declarations(self.root, self.config.tests_dir)
-                self.guarded = checks.guards(self.root, self.config.tests_dir)
+                self.declared, self.guarded = checks.read(self.root, self.config.tests_dir,
+                                                          cache=self.pipeline.cache_dir / "checks.json")
             except checks.DeclarationError as exc:
                 raise PluginError(str(exc)) from None
         if not self.config.require_checks:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-FIGURE_FORMATS = ("svg", "png", "gif")
+FIGURE_FORMATS = ("svg", "png", "gif", "webp")
 
 
 class PublishError(ValueError):

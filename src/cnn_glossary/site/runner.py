@@ -103,6 +103,7 @@ def main(argv: list[str]) -> int:
             "traceback": "".join(traceback.format_exception(exc)),
         }
     report["seconds"] = time.perf_counter() - start
+    report["cpu_seconds"] = _cpu_seconds()
 
     if status == 0:
         modules = {
@@ -139,6 +140,14 @@ def main(argv: list[str]) -> int:
     tmp.write_text(json.dumps(report, indent=1, sort_keys=True))
     os.replace(tmp, out)
     return status
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process (from its start, or from its fork) and of the children it waited for."""
+    import resource
+
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def file_record(path: Path) -> dict:
