@@ -60,8 +60,33 @@ def test_animation_frames():
     config = by_name("no_padding_strides_odd")
     x = example_input(config, 0)
     out = row_output(config, x)
-    gif = Image.open(io.BytesIO(conv_animation(config, x, EXAMPLE_KERNEL, out)))
-    assert gif.format == "GIF" and gif.n_frames == out.size == 4  # one frame per output cell
+    anim = Image.open(io.BytesIO(conv_animation(config, x, EXAMPLE_KERNEL, out)))
+    assert anim.format == "WEBP" and anim.n_frames == out.size == 4  # one frame per output cell
+    assert anim.info["loop"] == 0
+
+
+@pytest.mark.parametrize("name", ["no_padding_strides_odd", "same_padding_strides_odd"])
+def test_each_frame_is_the_step_figure_pixel_for_pixel(name):
+    """The animation draws its frames on one figure it updates; each must be exactly the figure of that step drawn
+    on its own (conv_step_figure, whose numbers are the SciPy-checked output), and the WebP must hold them without
+    loss beyond the shared 64-colour palette."""
+    from cnn_glossary.figures.conv import animation_bytes, conv_frames
+    from cnn_glossary.figures.style import conv_step_figure, figure_to_image
+
+    config = by_name(name)
+    x = example_input(config, 0)
+    out = row_output(config, x)
+    frames = conv_frames(config, x, EXAMPLE_KERNEL, out)
+    unvisited = ~visited_inputs(config)
+    for step, frame in enumerate(frames):
+        alone = figure_to_image(conv_step_figure(config, x, EXAMPLE_KERNEL, out, step, unvisited=unvisited), dpi=68)
+        assert np.array_equal(np.asarray(frame), np.asarray(alone)), f"frame {step} differs"
+    palette = frames[0].quantize(colors=64, method=Image.Quantize.MEDIANCUT)
+    anim = Image.open(io.BytesIO(animation_bytes(frames)))
+    for step, frame in enumerate(frames):
+        anim.seek(step)
+        expected = frame.quantize(palette=palette, dither=Image.Dither.NONE).convert("RGB")
+        assert np.array_equal(np.asarray(anim.convert("RGB")), np.asarray(expected)), f"encoded frame {step} differs"
 
 
 # Dumoulin & Visin (2016), "A guide to convolution arithmetic for deep learning": the animations' names and

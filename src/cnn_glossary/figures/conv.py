@@ -21,45 +21,50 @@ def conv_animation(config: ConvConfig, x: np.ndarray, kernel: np.ndarray, out: n
 
 
 def conv_frames(config: ConvConfig, x: np.ndarray, kernel: np.ndarray, out: np.ndarray, dpi: int = 68) -> list:
-    """The frames of :func:`conv_animation` as Pillow images: frame ``step`` looks as
+    """The frames of :func:`conv_animation` as Pillow images: frame ``step`` is, pixel for pixel,
     ``conv_step_figure(config, x, kernel, out, step)`` drawn at ``dpi``.
 
-    The figure is laid out once; each frame then only moves the window, shows the next output number and
-    changes the title, instead of building, laying out and PNG-encoding a new figure per frame.
+    The figure is laid out once; each frame then only recolours the window's cells, shows the next output
+    number and changes the title, instead of building, laying out and PNG-encoding a new figure per frame.
     """
     from PIL import Image
 
-    unvisited = ~visited_inputs(config)
-    fig = conv_step_figure(config, x, kernel, out, 0, unvisited=unvisited, highlight=False)
+    fig = conv_step_figure(config, x, kernel, out, 0, unvisited=~visited_inputs(config), highlight=False)
     ax_in, _, ax_out = fig.axes
-    shown_numbers = ax_out.texts[:]  # one per output cell, row by row, hidden until computed
-    for t in shown_numbers:
+    size_in = x.shape[1] + sum(config.pads)  # the padded input's width
+    numbers = ax_out.texts[:]  # one per output cell, row by row, hidden until computed
+    for t in numbers:
         t.set_visible(False)
-    title = fig._suptitle
-    o = out.shape[0]
+    cells = {ax: list(ax.patches) for ax in (ax_in, ax_out)}  # one per cell, row by row, as draw_grid adds them
+    plain = {id(p): (p.get_facecolor(), p.get_hatch()) for patches in cells.values() for p in patches}
     fig.set_dpi(dpi)
-    frames, marks = [], []
+    frames, marked, outlines = [], [], []
     for step in range(out.size):
-        r, c = divmod(step, o)
-        for artist in marks:
+        r, c = divmod(step, out.shape[1])
+        for patch in marked:  # the previous window back to plain
+            face, hatch = plain[id(patch)]
+            patch.set_facecolor(face)
+            patch.set_hatch(hatch)
+        for artist in outlines:
             artist.remove()
-        marks = _highlight(ax_in, kernel_cells(config, r, c)) + _highlight(ax_out, {(r, c)})
-        shown_numbers[step].set_visible(True)
-        title.set_text(_step_title(config, out, r, c))
+        window = {ax_in: kernel_cells(config, r, c), ax_out: {(r, c)}}  # outlined in the order draw_grid uses
+        marked, outlines = [], []
+        for ax, where in window.items():
+            width = size_in if ax is ax_in else out.shape[1]
+            for rr, cc in where:  # as draw_grid draws a highlighted cell: amber, no hatch, then a thick outline
+                patch = cells[ax][rr * width + cc]
+                patch.set_facecolor(HIGHLIGHT)
+                patch.set_hatch(None)
+                marked.append(patch)
+            outlines += [ax.add_patch(Rectangle((cc, rr), 1, 1, fill=False, edgecolor=INK, lw=1.6))
+                         for rr, cc in where]
+        numbers[step].set_visible(True)
+        fig._suptitle.set_text(_step_title(config, out, r, c))
         fig.canvas.draw()
         frames.append(Image.frombuffer("RGBA", fig.canvas.get_width_height(), fig.canvas.buffer_rgba())
                       .convert("RGB"))
     plt.close(fig)
     return frames
-
-
-def _highlight(ax, cells) -> list:
-    """What :func:`draw_grid` draws for highlighted ``cells``: amber cells, then a thick outline round each, above
-    the plain cells and below the numbers."""
-    fills = [ax.add_patch(Rectangle((c, r), 1, 1, facecolor=HIGHLIGHT, edgecolor=MUTED, lw=0.8, zorder=1.01))
-             for r, c in cells]
-    return fills + [ax.add_patch(Rectangle((c, r), 1, 1, fill=False, edgecolor=INK, lw=1.6, zorder=1.02))
-                    for r, c in cells]
 
 
 def _step_title(config: ConvConfig, out: np.ndarray, r: int, c: int) -> str:

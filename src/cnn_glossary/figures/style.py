@@ -140,25 +140,3 @@ def figure_to_image(fig, dpi: int = 80):
     plt.close(fig)
     buf.seek(0)
     return Image.open(buf).convert("RGB")
-
-
-def gif_bytes(frames, duration_ms: int = 900, last_ms: int = 2000) -> bytes:
-    """Encode Pillow images as a looping GIF with a shared palette."""
-    if not frames:
-        raise ValueError("an animation needs at least one frame")
-    w = max(f.width for f in frames)
-    h = max(f.height for f in frames)
-    from PIL import Image
-
-    canvas = []
-    for f in frames:
-        img = Image.new("RGB", (w, h), "white")
-        img.paste(f, (0, 0))
-        canvas.append(img)
-    palette = canvas[0].quantize(colors=64, method=Image.Quantize.MEDIANCUT)
-    quantised = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in canvas]
-    durations = [duration_ms] * (len(frames) - 1) + [last_ms]
-    buf = io.BytesIO()
-    quantised[0].save(buf, format="GIF", save_all=True, append_images=quantised[1:], loop=0,
-                      duration=durations, optimize=True, disposal=1)
-    return buf.getvalue()

@@ -126,7 +126,8 @@ def parse(data, path: str = "glossary.yml") -> Glossary:
 def load(path: str | Path) -> Glossary:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # the C loader when PyYAML has it: the same safe subset of YAML, ten times faster
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise GlossaryError(f"{path}: not valid YAML: {exc}") from None
     return parse(data, str(path))
