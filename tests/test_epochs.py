@@ -326,6 +326,7 @@ def tiny_overfit():
     return (x, y), (x_val, y_val)
 
 
+@pytest.mark.slow  # trains the network twice; make test runs it
 def test_overfit_run_trains_the_network_the_page_describes(tiny_overfit):
     """The same network written out with plain Keras (two hidden ReLU layers of OVERFIT_UNITS, a softmax over ten
     digits, Adam at 1e-3, batches of OVERFIT_BATCH, shuffled, the same seed) gives the same history."""
@@ -355,6 +356,7 @@ def test_overfit_run_trains_the_network_the_page_describes(tiny_overfit):
     assert run.final_val_accuracy == pytest.approx(hist["val_accuracy"][-1], rel=1e-5)
 
 
+@pytest.mark.slow  # trains the network three times; make test runs it
 def test_overfit_run_with_early_stopping_stops_where_keras_says(tiny_overfit):
     from cnn_glossary.epochs import overfit_run
 

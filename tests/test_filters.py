@@ -157,6 +157,7 @@ def test_learned_sobel_against_least_squares():
     assert v["max_error_unflipped"] > 1.0 > 0.05 > v["max_error_flipped"]
 
 
+@pytest.mark.slow  # a plain loop over 20,000 random directions (seconds); make test runs it
 @pytest.mark.checks("filters/learned")
 def test_resemblance_sentence_follows_the_chance_baseline(model):
     """The chance baseline recomputed with another generator and a plain loop over directions on the sphere."""

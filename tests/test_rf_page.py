@@ -148,6 +148,7 @@ def test_gaussian_fit_residual_separates_a_gaussian_from_a_plateau():
     assert ef.gaussian_fit_residual(plateau) > 0.3
 
 
+@pytest.mark.slow  # runs the effective-field snippet again (seconds of TensorFlow); make test runs it
 @pytest.mark.checks("receptive_field/effective")
 @pytest.mark.guards("receptive-field.md", "of the field's area but carries")
 @pytest.mark.guards("receptive-field.md", "the gradient is concentrated towards its centre")
@@ -184,6 +185,7 @@ def test_centre_gradient_is_the_composed_kernel():
     assert np.allclose(ef.centre_gradient(model), expected, atol=1e-5)
 
 
+@pytest.mark.slow  # the NumPy re-run convolves hundreds of kernels (about 10 s); make test runs it
 @pytest.mark.checks("receptive_field/depth")
 @pytest.mark.guards("receptive-field.md", "The effective field also grows more slowly than the theoretical one")
 def test_effective_width_exponent_against_a_numpy_rerun():

@@ -430,6 +430,8 @@ class Pipeline:
         done = [0]
 
         def work(sid: str) -> None:
+            if self._stopping.is_set():  # interrupted while it waited: it never starts, and says nothing
+                return
             try:
                 res = self.run(sid)
             except SnippetError as exc:
