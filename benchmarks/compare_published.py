@@ -51,12 +51,13 @@ def main(argv: list[str] | None = None) -> int:
             if fa is None or fb is None:
                 problems.append(f"{sid}:{name}: figure only in {'new' if fa is None else 'old'} cache")
                 continue
-            for field in ("alt", "caption", "format", "width"):
+            for field in ("alt", "caption", "width"):
                 if fa.get(field) != fb.get(field):
                     problems.append(f"{sid}:{name}: figure {field} differs: {fa.get(field)!r} -> {fb.get(field)!r}")
             if fa["file"] != fb["file"]:  # files are named by the hash of their bytes
                 size = f"{fa.get('bytes', 0) / 1024:.0f} KiB -> {fb.get('bytes', 0) / 1024:.0f} KiB"
-                figure_changes.append(f"{sid}:{name}: figure bytes differ ({fa['format']}, {size})")
+                kind = fa["format"] if fa["format"] == fb["format"] else f"{fa['format']} -> {fb['format']}"
+                figure_changes.append(f"{sid}:{name}: figure bytes differ ({kind}, {size})")
     for line in problems:
         print("DIFFERS  " + line)
     for line in figure_changes:

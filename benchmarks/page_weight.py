@@ -2,7 +2,7 @@
 
 Run: `.venv/bin/python benchmarks/page_weight.py SITE_DIR [page.html ...]` (default: the three pages with
 widgets). Prints, per page, the total bytes transferred on a first visit with an empty cache, and the share
-taken by the page's GIFs, its HTML and its widget scripts and data.
+taken by the page's animations (GIF or WebP), the search index, its HTML and its widget scripts and data.
 """
 
 from __future__ import annotations
@@ -39,10 +39,12 @@ def main() -> None:
                 .concat(performance.getEntriesByType('resource'))
                 .map(e => [e.name, e.transferSize || e.encodedBodySize || 0])""")
             total = sum(b for _, b in entries)
-            gifs = sum(b for n, b in entries if n.endswith(".gif"))
+            animations = sum(b for n, b in entries if n.endswith((".gif", ".webp")))
+            index = sum(b for n, b in entries if "search_index" in n)
             html = sum(b for n, b in entries if n.endswith(page_name))
             widgets = sum(b for n, b in entries if "/cg-" in n)
-            print(f"{page_name:<24} total {total / 1024:7.0f} KiB  (GIFs {gifs / 1024:.0f} KiB, HTML {html / 1024:.0f} "
+            print(f"{page_name:<24} total {total / 1024:7.0f} KiB  (animations {animations / 1024:.0f} KiB, search index "
+                  f"{index / 1024:.0f} KiB, HTML {html / 1024:.0f} "
                   f"KiB, widget scripts and CSS {widgets / 1024:.1f} KiB)")
             page.context.close()
         browser.close()

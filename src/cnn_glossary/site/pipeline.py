@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 from cnn_glossary.site import forkserver
 
 CACHE_VERSION = 1
-# The slowest snippets need 20 to 40 s on two cores (they train small networks, e.g. for
+# The slowest snippets need about 20 s on two cores (they train small networks, e.g. for
 # the Epochs page). 600 s leaves a margin of more than ten times for a busy or slower machine,
 # while a snippet that hangs is stopped after ten minutes rather than half an hour.
 DEFAULT_TIMEOUT = 600.0

@@ -2,7 +2,7 @@
 
 Runs ``snippets/<folder>/<name>.py`` in this process, prints every value and table it publishes, and
 writes each figure to ``.cache/cnn-glossary/preview/<folder>/<name>/``: matplotlib figures as PNG
-(the site itself uses SVG), encoded images (GIF animations, PNG) as they are; the alt text and the
+(the site itself uses SVG), encoded images (WebP animations, PNG) as they are; the alt text and the
 caption are printed next to each file name, so you can read them against the picture.
 
     python -m cnn_glossary.site.preview convolution/output_size [--out DIR] [--dpi 150]
