@@ -5,7 +5,8 @@
 - ``on_files``: find every placeholder on every page, check that each snippet whose values or
   tables reach a page is declared by a test (``@pytest.mark.checks``, read by :mod:`.checks`),
   run the snippets that are stale, and add their figures to the site.
-- ``on_page_markdown``: replace placeholders with values, tables, figures and includes, link
+- ``on_page_markdown``: replace placeholders with values, tables, figures, includes and shared statements,
+  turn ``[@key]`` citations into links and append the page's References (:mod:`.citations`), link
   glossary terms and append the abbreviations (both from the glossary file, :mod:`.glossary`).
 - ``on_serve``: watch the snippets and the package, so an edit re-runs what it affects.
 
@@ -26,7 +27,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from cnn_glossary.site import checks, glossary, mathml, notebooks
+from cnn_glossary.site import checks, citations, glossary, mathml, notebooks
 from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
@@ -58,6 +59,8 @@ class GlossaryConfig(base.Config):
     require_checks = c.Type(bool, default=True)
     # the glossary file (relative to docs_dir): term links, abbreviation tooltips, {{ glossary_index }}
     glossary = c.Type(str, default="glossary.yml")
+    # the references file (relative to docs_dir): [@key] citations and each page's References section
+    references = c.Type(str, default="references.yml")
 
 
 class GlossaryPlugin(BasePlugin[GlossaryConfig]):
@@ -79,21 +82,22 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         self.results: dict[str, SnippetResult] = {}
         self.uses: dict[str, list[ph.Placeholder]] = {}
         self.glossary_path = Path(config.docs_dir) / self.config.glossary
-        self.glossary = None
-        if self.glossary_path.is_file():
-            try:
-                self.glossary = glossary.load(self.glossary_path)
-            except glossary.GlossaryError as exc:
-                raise PluginError(str(exc)) from None
+        self.glossary, self.references = None, {}
+        try:
+            if (Path(config.docs_dir) / self.config.references).is_file():
+                self.references = citations.load(Path(config.docs_dir) / self.config.references)
+            if self.glossary_path.is_file():
+                self.glossary = glossary.load(self.glossary_path, self.references)
+        except (glossary.GlossaryError, citations.CitationError) as exc:
+            raise PluginError(str(exc)) from None
         return config
 
     def on_files(self, files: Files, config):
         if not self.config.enabled:
             return files
-        if self.glossary is not None:  # the glossary's data file is read by the build, not published
-            gfile = files.get_file_from_path(self.config.glossary)
-            if gfile is not None:
-                files.remove(gfile)
+        for data in (self.config.glossary, self.config.references):  # data files the build reads, not published
+            if files.get_file_from_path(data) is not None:
+                files.remove(files.get_file_from_path(data))
         needed: dict[str, list[str]] = {}
         for file in files.documentation_pages():
             where = file.src_uri
@@ -190,6 +194,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             return markdown
         src = page.file.src_uri
         self._files = files
+        if citations.unknown(markdown, self.references):  # a citation that resolves to nothing: page and line
+            raise PluginError(citations.unknown_message(f"docs/{src}", citations.unknown(markdown, self.references),
+                                                        self.references, f"docs/{self.config.references}"))
         for line, path in ph.includes(markdown):
             if not (self.root / path).is_file():
                 raise PluginError(f"docs/{src}:{line}: the include '{path}' does not exist")
@@ -217,7 +224,10 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             out.append(rendered)
             pos = p.end
         out.append(markdown[pos:])
-        linked = "".join(out)
+        try:  # citations become links, and the page ends with its References
+            linked = citations.render("".join(out), self.references, f"docs/{src} (inserted by a placeholder)")
+        except citations.CitationError as exc:
+            raise PluginError(str(exc)) from None
         for g in checks.missing_guards(linked, getattr(self, "guarded", {}).get(src, [])):
             log.warning(f"{g.test_file}:{g.line} ({g.test}) guards the words \"{g.text}\" on docs/{src}, which the "
                         "page no longer says: change the sentence and its guarding test together")
@@ -236,6 +246,11 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             return self._values_index(src)
         if p.kind == "glossary_index":
             return self._glossary_index(page, where)
+        if p.kind == "statement":
+            try:
+                return glossary.statement(self.glossary, p.name)
+            except glossary.GlossaryError as exc:
+                raise PluginError(f"{where}: {exc}") from None
         res = self.results[p.snippet_id]
         rel = res.path.relative_to(self.root).as_posix()
         if p.kind == "snippet":
