@@ -117,7 +117,7 @@ def test_keras_example_parameter_count(score):
 
 
 @pytest.mark.checks("mnist/score")
-@pytest.mark.guards("mnist.md", "are batch normalisation's running means and variances")
+@pytest.mark.guards("mnist.md", "are those moving means and variances")
 def test_trainable_parameters_by_hand(frozen, score):
     """Batch normalisation keeps 4 numbers per channel, of which 2 (moving mean, variance) are not trained."""
     layers = frozen.data["layers"]  # the layer list the training run recorded
