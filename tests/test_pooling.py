@@ -132,6 +132,7 @@ def test_parameter_counts_against_keras(model):
 @pytest.mark.guards("pooling.md", "Pooling is equivariant to shifts by its stride, and only partly invariant")
 @pytest.mark.guards("pooling.md", "on its own it makes the network only a little")
 @pytest.mark.guards("pooling.md", "even less stays the same. Yet the network's answer almost never changes")
+@pytest.mark.guards("pooling.md", "Only a little, and only exactly for particular shifts")
 def test_shift_measurements_recomputed(model):
     from cnn_glossary.mnist.data import load_mnist
 

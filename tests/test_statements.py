@@ -172,7 +172,10 @@ def _im2col(x: np.ndarray, k: int, stride: int) -> np.ndarray:
 @pytest.mark.guards("convolution.md", "it can be computed as one large matrix product")
 @pytest.mark.guards("conv-3x3.md", "it can be computed as one large matrix product")
 @pytest.mark.guards("readme-map.md", "it can be computed as one large matrix product")
-@pytest.mark.parametrize("size, k, stride, c_in, c_out", [(7, 3, 1, 2, 3), (9, 3, 2, 3, 4), (6, 5, 1, 1, 2)])
+@pytest.mark.guards("conv-3x3.md", "but every size can run as a matrix product")
+@pytest.mark.guards("conv-3x3.md", "That route works for every kernel size")
+@pytest.mark.parametrize("size, k, stride, c_in, c_out", [(7, 3, 1, 2, 3), (9, 3, 2, 3, 4), (6, 5, 1, 1, 2),
+                                                          (5, 1, 1, 4, 2), (10, 7, 1, 2, 2), (12, 4, 3, 2, 3)])
 def test_a_convolution_layer_is_one_matrix_product(size, k, stride, c_in, c_out):
     rng = np.random.default_rng(size * 100 + k)
     x = rng.normal(size=(size, size, c_in)).astype("float32")
