@@ -187,7 +187,7 @@ def test_a_convolution_layer_is_one_matrix_product(size, k, stride, c_in, c_out)
     expected = np.asarray(layer(x[None]))[0]
     windows = _im2col(x, k, stride)  # one row per output position
     product = windows @ kernel.reshape(-1, c_out) + bias  # the kernels as columns, one per output channel
-    assert np.allclose(product.reshape(expected.shape), expected, atol=1e-4)
+    assert np.allclose(product.reshape(expected.shape), expected, atol=1e-4), "im2col times the kernels != Conv2D"
     # and the map is linear apart from its bias: f(a x + b y) - bias = a (f(x) - bias) + b (f(y) - bias)
     y = rng.normal(size=x.shape).astype("float32")
     f = lambda v: np.asarray(layer(v[None]))[0] - bias  # noqa: E731
