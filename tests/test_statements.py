@@ -219,3 +219,43 @@ def test_keras_counts_moving_statistics_as_non_trainable_parameters():
     after = np.asarray(layer.moving_mean)
     momentum = layer.momentum
     assert np.allclose(after, momentum * before + (1 - momentum) * x.mean(axis=(0, 1, 2)), atol=1e-5)
+
+
+# --- the mechanism, on a tiny site ---------------------------------------------------------------------
+
+TINY_GLOSSARY = """\
+terms:
+  - term: Stride
+    definition: How far the kernel moves between one output position and the next.
+    page: index.md
+statements:
+  shared: >-
+    A fact worded once,
+    on two lines of the file.
+"""
+
+
+def test_tiny_site_embeds_a_statement_and_fails_on_an_unknown_one(site):
+    (site.root / "docs" / "glossary.yml").write_text(TINY_GLOSSARY)
+    site.page("# Home\n\n!!! note \"Box\"\n    Before. {{ statement shared }} After.\n\n| a | b |\n| - | - |\n"
+              "| 1 | {{ statement shared }} |\n")
+    build = site.build("--strict")
+    assert build.returncode == 0, build.log
+    assert site.html().count("A fact worded once, on two lines of the file.") == 2
+    site.page("# Home\n\nText.\n\nA typo: {{ statement shard }}.\n")
+    build = site.build("--strict")
+    assert build.returncode != 0
+    assert "docs/index.md:5:" in build.log and "has no statement 'shard' (statements: shared)" in build.log
+
+
+@pytest.mark.parametrize("statements, words", [
+    ({"Bad-Name": "text"}, "lowercase letters"),
+    ({"x": ""}, "missing or empty"),
+    ({"x": "first\n\nsecond paragraph"}, "one paragraph"),
+    ({"x": "a | b"}, "without '|'"),
+    ({"x": "cites [@nobody2020]"}, "names no entry"),
+])
+def test_a_malformed_statement_names_it(statements, words):
+    data = {"terms": [], "statements": statements}
+    with pytest.raises(glossary.GlossaryError, match=r"glossary.yml \(statement .*\): .*" + re.escape(words)):
+        glossary.parse(data, "glossary.yml", {})
