@@ -125,16 +125,18 @@ def test_stale_ambiguous_and_redundant_entries_fail():
     r = _report(guards=["The layer never flips"], entries=[
         Entry("p.md", "a sentence that was reworded", reason, 3),
         Entry("p.md", "the whole input.", reason, 4),  # the README claim and the README map's claim
+        Entry("p.md", "No window reads", reason, 8, sentences=2),  # only one sentence has it
         Entry("p.md", "The layer never flips the kernel", reason, 5),  # guarded already
         Entry("p.md", "Batch norm keeps statistics", reason, 6),  # no absolute in it
         Entry("gone.md", "some sentence here", reason, 7),
     ])
     why = {e.line: w for e, w in r.stale}
     assert "no sentence on the page contains this piece" in why[3]
-    assert "2 sentences contain this piece" in why[4]
+    assert "2 sentences contain this piece, the entry says 1" in why[4]
     assert "guarded by a test already" in why[5]
     assert "no longer says an absolute" in why[6]
     assert "not a page of the built site" in why[7]
+    assert "1 sentences contain this piece, the entry says 2" in why[8]
     assert "tests/absolutes_reviewed.yml:3: p.md: 'a sentence that was reworded'" in ab.format_report(r)
 
 
@@ -142,10 +144,12 @@ def test_the_reviewed_file_is_checked(tmp_path):
     path = tmp_path / "r.yml"
     path.write_text("p.md:\n  - piece: Nothing is stored.\n    reason: Nothing persists from one step to the next.\n")
     assert ab.load_reviewed(path) == [Entry("p.md", "Nothing is stored.",
-                                            "Nothing persists from one step to the next.", 2)]
+                                            "Nothing persists from one step to the next.", 2, 1)]
     for body, words in [
         ("p.md:\n  - piece: Nothing is stored.\n    reason: TODO\n", "needs its reason"),
-        ("p.md:\n  - piece: Nothing is stored.\n", "exactly 'piece'"),
+        ("p.md:\n  - piece: Nothing is stored.\n", "each entry has 'piece'"),
+        ("p.md:\n  - piece: Nothing is stored.\n    reason: a reason long enough to count\n    sentences: 0\n",
+         "at least 1"),
         ("p.md:\n  - piece: short\n    reason: a reason long enough to count\n", "at least 12 characters"),
         ("p:\n  - piece: Nothing is stored.\n    reason: a reason long enough to count\n", "not a page"),
     ]:

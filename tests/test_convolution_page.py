@@ -205,23 +205,30 @@ def test_stride_two_leaves_the_last_row_and_column_unread():
 
 
 @pytest.mark.guards("convolution.md", "an input of even size loses its last row and column, while an odd size")
+@pytest.mark.guards("convolution.md", "stride 2 on an even input: the last row and column are never read")
+@pytest.mark.guards("convolution.md", "so every input cell is read")
 def test_stride_two_without_padding_reads_odd_sizes_in_full():
-    """The box: a 3x3 kernel, no padding, stride 2. Which input rows reach the output is read from a real Keras
-    layer: the gradient of the output's sum with respect to the input is zero exactly on unread rows."""
+    """The box and two captions: a 3x3 kernel at stride 2. Which input rows reach the output is read from a real
+    Keras layer: the gradient of the output's sum with respect to the input is zero exactly on unread rows.
+    Without padding an even size loses its last row and column; with "same" padding every cell is read."""
     import tensorflow as tf
 
-    layer = tf.keras.layers.Conv2D(1, 3, strides=2, padding="valid", kernel_initializer="ones", use_bias=False)
-    for size in range(5, 31):
+    def read_cells(padding: str, size: int) -> np.ndarray:
+        layer = tf.keras.layers.Conv2D(1, 3, strides=2, padding=padding, kernel_initializer="ones", use_bias=False)
         x = tf.Variable(np.random.default_rng(size).random((1, size, size, 1)), dtype=tf.float32)
         with tf.GradientTape() as tape:
             total = tf.reduce_sum(layer(x))
-        read = np.asarray(tape.gradient(total, x))[0, :, :, 0] != 0
+        return np.asarray(tape.gradient(total, x))[0, :, :, 0] != 0
+
+    for size in range(5, 31):
+        read = read_cells("valid", size)
         rows_read = read.any(axis=1)
         if size % 2:
             assert rows_read.all(), size
         else:
             assert rows_read[:-1].all() and not rows_read[-1], size
             assert not read[:, -1].any(), size
+        assert read_cells("same", size).all(), size
 
 
 @pytest.mark.guards("readme-map.md", "a Keras layer never flips the kernel")

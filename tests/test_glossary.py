@@ -308,7 +308,7 @@ def test_glossary_page_defines_every_term_and_each_link_resolves(built_site):
         assert target.is_file(), f"{t.term}: {href.group(1)} does not exist in the built site"
         assert not anchor or anchor in _ids(target.read_text()), f"{t.term}: no #{anchor} on {page}"
         assert page.replace(".html", ".md") in (t.page, t.fallback.partition("#")[0] if t.fallback else None)
-    letters = [h for h in re.findall(r"<h2 id=[^>]*>(.*?)<", body) if h != "See also"]
+    letters = [h for h in re.findall(r"<h2 id=[^>]*>(.*?)<", body) if h not in ("See also", "References")]
     assert letters == ["0–9", *sorted({t.term[0].upper() for t in GLOSSARY.terms if t.term[0].isalpha()})]
 
 

@@ -165,6 +165,9 @@ def test_which_convolutions_have_batch_norm_and_relu(frozen, score):
 
 
 @pytest.mark.checks("mnist/curves")
+@pytest.mark.guards("mnist.md", "Training accuracy is above validation accuracy in")
+@pytest.mark.guards("mnist.md", "training accuracy is above validation accuracy in")
+@pytest.mark.guards("epochs.md", "training accuracy is above validation accuracy in")
 def test_training_versus_validation_sentence(frozen):
     """The sentence under the curves is counted from the history by a plain loop; the alt text's claims hold."""
     history = frozen.data["history"]

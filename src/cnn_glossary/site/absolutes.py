@@ -284,10 +284,12 @@ class Entry:
     piece: str
     reason: str
     line: int = 0  # in the reviewed file, when known
+    sentences: int = 1  # how many sentences of the page the piece must match (captions repeat)
 
 
 def load_reviewed(path: Path) -> list[Entry]:
-    """The reviewed file: ``page.md: [{piece: ..., reason: ...}, ...]``."""
+    """The reviewed file: ``page.md: [{piece: ..., reason: ...}, ...]``; an entry whose piece is meant to match
+    several sentences (a caption that repeats) says how many with ``sentences: N``."""
     if not path.is_file():
         return []
     text = path.read_text(encoding="utf-8")
@@ -309,9 +311,13 @@ def load_reviewed(path: Path) -> list[Entry]:
         for item in value_node.value:
             line = item.start_mark.line + 1
             entry = yaml.safe_load(yaml.serialize(item)) if isinstance(item, yaml.MappingNode) else None
-            if not isinstance(entry, dict) or set(entry) != {"piece", "reason"}:
-                raise ReviewError(f"{path}:{line}: {page}: each entry has exactly 'piece' (words of the sentence "
-                                  "as the page shows it) and 'reason' (why the absolute holds in every case)")
+            if not isinstance(entry, dict) or not {"piece", "reason"} <= set(entry) <= {"piece", "reason", "sentences"}:
+                raise ReviewError(f"{path}:{line}: {page}: each entry has 'piece' (words of the sentence as the page "
+                                  "shows it) and 'reason' (why the absolute holds in every case), and may have "
+                                  "'sentences' (how many sentences the piece matches, if more than one)")
+            count = entry.get("sentences", 1)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ReviewError(f"{path}:{line}: {page}: 'sentences' is a whole number of sentences, at least 1")
             piece, reason = entry["piece"], entry["reason"]
             if not isinstance(piece, str) or len(normalise(piece)) < MIN_PIECE:
                 raise ReviewError(f"{path}:{line}: {page}: the piece needs at least {MIN_PIECE} characters of "
@@ -319,7 +325,7 @@ def load_reviewed(path: Path) -> list[Entry]:
             if not isinstance(reason, str) or len(reason.split()) < 5 or re.search(r"\bTODO\b", reason):
                 raise ReviewError(f"{path}:{line}: {page}: {piece!r} needs its reason (a sentence saying why the "
                                   "absolute holds in every case), not a placeholder")
-            out.append(Entry(page, normalise(piece), " ".join(reason.split()), line))
+            out.append(Entry(page, normalise(piece), " ".join(reason.split()), line, count))
     return out
 
 
@@ -393,12 +399,13 @@ def check(sentences: dict[str, list[Sentence]], guards: dict[str, list[str]], en
                 report.stale.append((e, f"docs/{page} is not a page of the built site"))
             elif not hits:
                 report.stale.append((e, "no sentence on the page contains this piece any more"))
-            elif len(hits) > 1:
-                report.stale.append((e, f"{len(hits)} sentences contain this piece; quote more of the one meant"))
-            elif not found[hits[0]].absolutes or found[hits[0]].kind in EXEMPT:
+            elif len(hits) != e.sentences:
+                report.stale.append((e, f"{len(hits)} sentences contain this piece, the entry says {e.sentences}; "
+                                        "quote more of the one meant, or set 'sentences'"))
+            elif any(not found[h].absolutes or found[h].kind in EXEMPT for h in hits):
                 report.stale.append((e, "its sentence no longer says an absolute; remove the entry"))
-            elif hits[0] in guarded or found[hits[0]].cited:
-                how = "guarded by a test" if hits[0] in guarded else "cited"
+            elif any(h in guarded or found[h].cited for h in hits):
+                how = "guarded by a test" if any(h in guarded for h in hits) else "cited"
                 report.stale.append((e, f"its sentence is {how} already; remove the entry"))
     return report
 
