@@ -280,6 +280,132 @@ def for_page(folder: Path = RESULTS_DIR) -> dict:
     return data
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One ablation's runs over the seeds: final validation numbers, epochs to the target, curves."""
+
+    key: str
+    label: str
+    seeds: tuple[int, ...]
+    val_accuracy: tuple[float, ...]  # after the last epoch, one per seed
+    val_loss: tuple[float, ...]
+    epochs_to_target: tuple[int | None, ...]
+    seconds: tuple[float, ...]
+    parameters: int
+    curves: dict  # metric -> one list per seed
+    rate: float | None = None
+
+    @property
+    def accuracy_range(self) -> tuple[float, float]:
+        return min(self.val_accuracy), max(self.val_accuracy)
+
+    @property
+    def loss_range(self) -> tuple[float, float]:
+        return min(self.val_loss), max(self.val_loss)
+
+
+def summarise(data: dict, key: str) -> Summary:
+    runs = data["ablations"][key]["runs"]
+    return Summary(
+        key=key, label=data["ablations"][key]["label"],
+        seeds=tuple(r["seed"] for r in runs),
+        val_accuracy=tuple(r["history"]["val_accuracy"][-1] for r in runs),
+        val_loss=tuple(r["history"]["val_loss"][-1] for r in runs),
+        epochs_to_target=tuple(epochs_to_reach(r["history"]["val_accuracy"]) for r in runs),
+        seconds=tuple(r["wall_seconds"] for r in runs),
+        parameters=runs[0]["parameters"],
+        curves={m: [r["history"][m] for r in runs] for m in ("val_accuracy", "val_loss", "accuracy", "loss")},
+        rate=runs[0].get("rate"),
+    )
+
+
+def _mean(xs) -> float:
+    return sum(xs) / len(xs)
+
+
+def overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """True when two [lowest, highest] ranges over the seeds share a point."""
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def verdict(full: Summary, other: Summary) -> str:
+    """How the ablation's final validation accuracy compares with the full recipe's, seed ranges taken into account."""
+    if overlap(full.accuracy_range, other.accuracy_range):
+        return "overlap"
+    return "lower" if other.accuracy_range[1] < full.accuracy_range[0] else "higher"
+
+
+def outcome_sentence(full: Summary, other: Summary, change: str) -> str:
+    """A sentence generated from the numbers: the accuracy comparison and whether the seed ranges overlap.
+
+    ``change`` completes "With ...", e.g. "no batch normalisation".
+    """
+    n = len(other.seeds)
+    head = (f"With {change}, validation accuracy after the last epoch was {_mean(other.val_accuracy):.2%} "
+            f"(seeds from {other.accuracy_range[0]:.2%} to {other.accuracy_range[1]:.2%}), against "
+            f"{_mean(full.val_accuracy):.2%} ({full.accuracy_range[0]:.2%} to {full.accuracy_range[1]:.2%}) "
+            f"for our full recipe")
+    v = verdict(full, other)
+    if v == "overlap":
+        return head + f": the ranges over {n} seeds overlap, so this is no measurable difference at {n} seeds."
+    return head + f": {v} in every one of the {n} seeds than in any seed of the full recipe."
+
+
+def loss_sentence(full: Summary, other: Summary, change: str) -> str:
+    if overlap(full.loss_range, other.loss_range):
+        how = f"the ranges over {len(other.seeds)} seeds overlap"
+    else:
+        how = "higher in every seed" if other.loss_range[0] > full.loss_range[1] else "lower in every seed"
+    return (f"Validation loss with {change}: {_mean(other.val_loss):.4f} against {_mean(full.val_loss):.4f} "
+            f"({how}).")
+
+
+def target_phrase(epochs: tuple[int | None, ...], target: float = TARGET_ACCURACY) -> str:
+    """'epochs 3, 3, 4' or 'never in 15 epochs' style wording for epochs to reach the target, per seed."""
+    return ", ".join("never" if e is None else str(e) for e in epochs)
+
+
+def table_rows(data: dict, keys: list[str]) -> list[list]:
+    """One row per ablation: what changed, final validation accuracy and loss (mean, range), epochs to 99 %."""
+    rows = []
+    for key in keys:
+        s = summarise(data, key)
+        rows.append([
+            s.label + (f" ({s.rate:g})" if s.rate is not None else ""),
+            _mean(s.val_accuracy), f"{s.accuracy_range[0]:.2%} to {s.accuracy_range[1]:.2%}",
+            _mean(s.val_loss), target_phrase(s.epochs_to_target), s.parameters, _mean(s.seconds),
+        ])
+    return rows
+
+
+TABLE_HEADERS = ["recipe", "validation accuracy (mean)", "lowest to highest seed", "validation loss (mean)",
+                 f"epochs to {TARGET_ACCURACY:.0%} validation accuracy, per seed", "parameters", "seconds per run"]
+TABLE_FORMATS = [None, ".2%", None, ".4f", None, ",", ".0f"]
+
+
+def comparison_values(data: dict, key: str, change: str) -> dict[str, tuple[object, str | None]]:
+    """What a page says about one ablation against the full recipe: name -> (value, format), sentences included."""
+    full, other = summarise(data, "full"), summarise(data, key)
+    return {
+        "sentence": (outcome_sentence(full, other, change), None),
+        "loss_sentence": (loss_sentence(full, other, change), None),
+        "verdict": (verdict(full, other), None),
+        "accuracy": (_mean(other.val_accuracy), ".2%"),
+        "full_accuracy": (_mean(full.val_accuracy), ".2%"),
+        "loss": (_mean(other.val_loss), ".4f"),
+        "full_loss": (_mean(full.val_loss), ".4f"),
+        "epochs_to_target": (target_phrase(other.epochs_to_target), None),
+        "full_epochs_to_target": (target_phrase(full.epochs_to_target), None),
+        "seconds": (_mean(other.seconds), ".0f"),
+        "full_seconds": (_mean(full.seconds), ".0f"),
+        "parameters": (other.parameters, ","),
+        "full_parameters": (full.parameters, ","),
+        "seeds": (len(other.seeds), None),
+        "epochs": (len(other.curves["val_accuracy"][0]), None),
+        "target": (TARGET_ACCURACY, ".0%"),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--one"]:

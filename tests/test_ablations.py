@@ -1,0 +1,154 @@
+"""The ablations: each variant is our model with exactly one change, and the frozen runs behind the pages.
+
+Oracles: the training script's own ``build_model`` (Keras's layer configs, shapes and counts), the frozen
+MNIST training history (the full recipe at seed 1 is the same run), and the raw histories in
+``results/ablations/result.json`` re-read with ``json`` and summarised with NumPy.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+
+import numpy as np
+import pytest
+
+from cnn_glossary.mnist import ablations, train
+
+from .conftest import ROOT
+
+RESULT = ROOT / "results" / "ablations" / "result.json"
+
+
+@pytest.fixture(scope="module")
+def keras():
+    import keras
+
+    return keras
+
+
+def _layers(model):
+    """(class, output shape, parameter count, config without the name) for every layer."""
+    out = []
+    for layer in model.layers:
+        config = {k: v for k, v in layer.get_config().items() if k not in ("name",)}
+        out.append((type(layer).__name__, tuple(layer.output.shape[1:]), layer.count_params(), config))
+    return out
+
+
+def test_full_variant_is_the_training_scripts_model(keras):
+    shipped = _layers(train.build_model(keras))
+    rebuilt = _layers(ablations.build_variant(keras, ablations.BY_KEY["full"]))
+    assert rebuilt == shipped
+
+
+def _kinds(model) -> list[str]:
+    return [type(layer).__name__ for layer in model.layers]
+
+
+def test_each_ablation_changes_one_thing(keras):
+    full = ablations.build_variant(keras, ablations.BY_KEY["full"])
+    full_kinds = _kinds(full)
+    for a in ablations.ABLATIONS:
+        model = ablations.build_variant(keras, a)
+        kinds = _kinds(model)
+        assert model.output_shape == (None, 10), a.key
+        if a.key == "no_batch_norm":
+            assert kinds == [k for k in full_kinds if k != "BatchNormalization"]
+            assert all(layer.use_bias for layer in model.layers if type(layer).__name__ == "Conv2D")
+        elif a.key == "sigmoid":
+            assert kinds == ["Activation" if k == "ReLU" else k for k in full_kinds]
+            assert {layer.get_config()["activation"] for layer in model.layers if type(layer).__name__ == "Activation"} \
+                == {"sigmoid"}
+        elif a.key == "stride_2":
+            assert kinds == [k for k in full_kinds if k != "MaxPooling2D"]
+            shapes = {layer.name: layer.output.shape[1:3] for layer in model.layers}
+            full_shapes = {layer.name: layer.output.shape[1:3] for layer in full.layers}
+            # Each stride-2 convolution delivers the shape the pooling layer delivered.
+            assert shapes["conv1_relu"] == full_shapes["pool1"] and shapes["conv3_relu"] == full_shapes["pool2"]
+            assert model.count_params() == full.count_params()
+        elif a.key == "dense_head":
+            assert kinds[:-3] == full_kinds[:-3]
+            assert kinds[-3:] == ["Flatten", "Dense", "Softmax"]
+            assert full_kinds[-3:] == ["Conv2D", "GlobalAveragePooling2D", "Softmax"]
+        else:  # the data, the schedule or nothing changes: the model is the shipped one
+            assert _layers(model) == _layers(full), a.key
+
+
+def test_run_one_never_reads_the_test_split():
+    """The ablation runs are compared on validation only: run_one calls no evaluation or prediction."""
+    calls = {node.func.attr for node in ast.walk(ast.parse(inspect.getsource(ablations.run_one)))
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)}
+    assert not calls & {"evaluate", "predict", "predict_on_batch", "test_on_batch"}, calls
+
+
+def test_epochs_to_reach():
+    assert ablations.epochs_to_reach([0.5, 0.98, 0.99, 0.995]) == 3
+    assert ablations.epochs_to_reach([0.5, 0.98]) is None
+    assert ablations.epochs_to_reach([0.991]) == 1
+
+
+def test_overlap_and_verdict_wording():
+    def fake(accs):
+        return ablations.Summary("x", "x", (1, 2, 3), tuple(accs), (0.1, 0.1, 0.1), (None,) * 3, (1.0,) * 3, 1, {})
+
+    full = fake([0.990, 0.992, 0.994])
+    assert ablations.verdict(full, fake([0.980, 0.985, 0.9899])) == "lower"
+    assert ablations.verdict(full, fake([0.980, 0.985, 0.990])) == "overlap"
+    assert ablations.verdict(full, fake([0.9941, 0.995, 0.996])) == "higher"
+    assert "no measurable difference" in ablations.outcome_sentence(full, fake([0.99, 0.991, 0.993]), "x")
+    assert "lower in every one of the 3 seeds" in ablations.outcome_sentence(full, fake([0.9, 0.91, 0.92]), "x")
+
+
+# ---- the frozen result ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def frozen():
+    if not RESULT.exists():
+        pytest.fail(f"{RESULT} is missing: run make ablations")
+    return json.loads(RESULT.read_text())
+
+
+def test_frozen_ablations_are_fresh(frozen):
+    assert ablations.stale_message(frozen) is None, ablations.stale_message(frozen)
+
+
+def test_frozen_ablations_are_complete(frozen):
+    assert set(frozen["ablations"]) == {a.key for a in ablations.ABLATIONS}
+    for key, entry in frozen["ablations"].items():
+        assert [r["seed"] for r in entry["runs"]] == list(ablations.SEEDS), key
+        for run in entry["runs"]:
+            lengths = {len(v) for v in run["history"].values()}
+            assert lengths == {run["epochs"]} == {train.EPOCHS}, (key, run["seed"])
+            assert not any(k.startswith("test") for k in run), "an ablation run read the test split"
+
+
+def test_constant_rate_was_chosen_on_validation(frozen):
+    sweep = {float(r): run["history"]["val_accuracy"][-1] for r, run in frozen["sweep"].items()}
+    assert frozen["chosen_rate"] == max(sweep, key=sweep.get)
+    assert all(run["rate"] == frozen["chosen_rate"] for run in frozen["ablations"]["constant_rate"]["runs"])
+
+
+def test_full_recipe_seed_1_is_the_published_training_run(frozen):
+    """The full recipe at seed 1 is the run behind the MNIST page: the same code, seed and split give the same
+    validation curve (deterministic kernels), so this also checks that the ablation runner changes nothing else."""
+    mnist = json.loads((ROOT / "results" / "mnist" / "result.json").read_text())
+    ours = next(r for r in frozen["ablations"]["full"]["runs"] if r["seed"] == mnist["seed"])
+    np.testing.assert_allclose(ours["history"]["val_accuracy"], mnist["history"]["val_accuracy"], atol=2e-3)
+    np.testing.assert_allclose(ours["history"]["val_loss"], mnist["history"]["val_loss"], rtol=0.05)
+
+
+def test_a_changed_hash_is_stale(frozen, tmp_path):
+    from cnn_glossary import publish
+
+    folder = tmp_path / "ablations"
+    folder.mkdir()
+    (folder / "result.json").write_text(json.dumps(dict(frozen, hash="0" * 64)))
+    collector = publish.Collector()
+    publish.set_collector(collector)
+    try:
+        ablations.for_page(folder)
+    finally:
+        publish.set_collector(None)
+    assert collector.warnings and "make ablations" in collector.warnings[0]
