@@ -160,13 +160,27 @@ def choose_rate(sweep: dict[float, dict]) -> float:
     return max(sweep, key=lambda r: (sweep[r]["history"]["val_accuracy"][-1], -sweep[r]["history"]["val_loss"][-1]))
 
 
-def _spawn(key: str, seed: int, rate: float | None, out: Path) -> dict:
+def _spawn(key: str, seed: int, rate: float | None, out: Path, threads: int = 0) -> dict:
     cmd = [sys.executable, "-m", "cnn_glossary.mnist.ablations", "--one", key, str(seed), repr(rate), str(out)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT / "src"))
+    if threads:
+        env.update(TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS=str(threads))
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode:
         raise RuntimeError(f"{key} seed {seed} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(out.read_text())
+
+
+def _training_elsewhere(out: Path) -> bool:
+    """True while another process (an earlier ``make ablations`` still running) trains into ``out``."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--one" in args and str(out).encode() in args:
+            return True
+    return False
 
 
 def _atomic_write(path: Path, data: dict) -> None:
@@ -175,9 +189,14 @@ def _atomic_write(path: Path, data: dict) -> None:
     _atomic_bytes(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
 
 
-def run_all(log=print) -> Path:
-    """Train every missing run (resuming from the cache), then write the frozen result atomically."""
+def run_all(log=print, jobs: int = 1) -> Path:
+    """Train every missing run (resuming from the cache), then write the frozen result atomically.
+
+    ``jobs`` runs that many trainings at a time (one TensorFlow thread pool each when more than one).
+    """
     import datetime as dt
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     from cnn_glossary.mnist import results
 
@@ -185,41 +204,48 @@ def run_all(log=print) -> Path:
     cache = CACHE_DIR / digest[:12]
     cache.mkdir(parents=True, exist_ok=True)
     done: dict[str, dict] = {}
+    total = len(plan(chosen_rate=0.0))
+    counter = iter(range(1, total + 1))
+    lock = threading.Lock()
 
-    def get(key, seed, rate, index, total):
+    def get(key, seed, rate):
         path = cache / _run_name(key, seed, rate)
+        with lock:
+            index = next(counter)
+        what = f"[{index}/{total}] {key} seed {seed}" + (f" rate {rate:g}" if rate is not None else "")
+        if not path.exists() and _training_elsewhere(path):
+            log(f"{what}: another process is training it; waiting")
+            while _training_elsewhere(path) and not path.exists():
+                time.sleep(5)
         if path.exists():
             done[path.name] = json.loads(path.read_text())
-            log(f"[{index}/{total}] {key} seed {seed}" + (f" rate {rate:g}" if rate else "") + ": cached")
+            log(f"{what}: cached")
             return done[path.name]
-        log(f"[{index}/{total}] {key} seed {seed}" + (f" rate {rate:g}" if rate else "") + ": training ...")
+        log(f"{what}: training ...")
         start = time.perf_counter()
-        row = _spawn(key, seed, rate, path)
+        row = _spawn(key, seed, rate, path, threads=1 if jobs > 1 else 0)
         done[path.name] = row
         h = row["history"]
-        log(f"[{index}/{total}]   val accuracy {h['val_accuracy'][-1]:.2%}, val loss {h['val_loss'][-1]:.4f} "
+        log(f"{what}: val accuracy {h['val_accuracy'][-1]:.2%}, val loss {h['val_loss'][-1]:.4f} "
             f"({time.perf_counter() - start:.0f} s)")
         return row
 
-    total = len(plan(chosen_rate=0.0))
-    index = 0
-    sweep = {}
-    for key, seed, rate in plan(chosen_rate=None):
-        index += 1
-        row = get(key, seed, rate, index, total)
-        if key == "constant_rate":
-            sweep[rate] = row
+    def run_many(runs):
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(lambda r: get(*r), runs))
+
+    first = plan(chosen_rate=None)
+    rows = run_many(first)
+    sweep = {rate: row for (key, _, rate), row in zip(first, rows) if key == "constant_rate"}
     chosen = choose_rate(sweep)
     log(f"constant rate chosen on validation accuracy: {chosen:g}")
+    later = [r for r in plan(chosen_rate=chosen) if r not in first]
+    run_many(later)
     variants = {}
     for key, seed, rate in plan(chosen_rate=chosen):
-        if (key, seed, rate) not in [(k, s, r) for k, s, r in plan(chosen_rate=None)]:
-            index += 1
-            get(key, seed, rate, index, total)
-        row = done[_run_name(key, seed, rate)]
         if key == "constant_rate" and rate != chosen:
             continue
-        variants.setdefault(key, []).append(row)
+        variants.setdefault(key, []).append(done[_run_name(key, seed, rate)])
     result = {
         "hash": digest,
         "seeds": list(SEEDS),
@@ -230,6 +256,7 @@ def run_all(log=print) -> Path:
                       for a in ABLATIONS},
         "versions": results.library_versions(),
         "cpu": results.cpu_name(),
+        "jobs": jobs,
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "total_wall_seconds": round(sum(r["wall_seconds"] for r in done.values()), 1),
     }
@@ -416,9 +443,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m cnn_glossary.mnist.ablations", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.parse_args(argv)
+    parser.add_argument("--jobs", type=int, default=1, choices=(1, 2),
+                        help="trainings at a time (2: one TensorFlow thread each; the seconds recorded are then "
+                             "those of a shared machine)")
+    args = parser.parse_args(argv)
     try:
-        run_all()
+        run_all(jobs=args.jobs)
     except KeyboardInterrupt:
         print("\ninterrupted: finished runs are kept in .cache/ablations/; results/ablations/ is unchanged",
               file=sys.stderr)
