@@ -400,14 +400,14 @@ def table_rows(data: dict, keys: list[str]) -> list[list]:
         rows.append([
             s.label + (f" ({s.rate:g})" if s.rate is not None else ""),
             _mean(s.val_accuracy), f"{s.accuracy_range[0]:.2%} to {s.accuracy_range[1]:.2%}",
-            _mean(s.val_loss), target_phrase(s.epochs_to_target), s.parameters, _mean(s.seconds),
+            _mean(s.val_loss), target_phrase(s.epochs_to_target), s.parameters,
         ])
     return rows
 
 
 TABLE_HEADERS = ["recipe", "validation accuracy (mean)", "lowest to highest seed", "validation loss (mean)",
-                 f"epochs to {TARGET_ACCURACY:.0%} validation accuracy, per seed", "parameters", "seconds per run"]
-TABLE_FORMATS = [None, ".2%", None, ".4f", None, ",", ".0f"]
+                 f"epochs to {TARGET_ACCURACY:.0%} validation accuracy, per seed", "parameters"]
+TABLE_FORMATS = [None, ".2%", None, ".4f", None, ","]
 
 
 def comparison_values(data: dict, key: str, change: str) -> dict[str, tuple[object, str | None]]:
@@ -423,14 +423,29 @@ def comparison_values(data: dict, key: str, change: str) -> dict[str, tuple[obje
         "full_loss": (_mean(full.val_loss), ".4f"),
         "epochs_to_target": (target_phrase(other.epochs_to_target), None),
         "full_epochs_to_target": (target_phrase(full.epochs_to_target), None),
-        "seconds": (_mean(other.seconds), ".0f"),
-        "full_seconds": (_mean(full.seconds), ".0f"),
         "parameters": (other.parameters, ","),
         "full_parameters": (full.parameters, ","),
         "seeds": (len(other.seeds), None),
         "epochs": (len(other.curves["val_accuracy"][0]), None),
         "target": (TARGET_ACCURACY, ".0%"),
     }
+
+
+def publish_comparison(data: dict, changes: dict[str, tuple[str, str]]) -> None:
+    """Publish a page's comparison: for each ``prefix -> (ablation key, "no batch normalisation")`` the values of
+    :func:`comparison_values` (names prefixed), then one table and one curves figure with the full recipe first."""
+    from cnn_glossary.figures import ablations as drawing
+    from cnn_glossary.site import publish
+
+    keys = [key for key, _ in changes.values()]
+    for prefix, (key, change) in changes.items():
+        for name, (value, fmt) in comparison_values(data, key, change).items():
+            publish.value(prefix + name, value, fmt=fmt)
+    publish.table("runs", table_rows(data, ["full", *keys]), headers=TABLE_HEADERS, fmts=TABLE_FORMATS)
+    summaries = [summarise(data, k) for k in ["full", *keys]]
+    fig, floor = drawing.curves(summaries)
+    alt, caption = drawing.alt_and_caption(summaries, floor)
+    publish.figure("curves", fig, alt=alt, caption=caption)
 
 
 def main(argv: list[str] | None = None) -> int:
