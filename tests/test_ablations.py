@@ -47,6 +47,9 @@ def _kinds(model) -> list[str]:
     return [type(layer).__name__ for layer in model.layers]
 
 
+@pytest.mark.guards("pooling.md", "the same map sizes and the same")
+@pytest.mark.guards("activation.md", "every sigmoid still follows a batch-norm layer")
+@pytest.mark.guards("batch-norm.md", "without batch norm each convolution gets its bias")
 def test_each_ablation_changes_one_thing(keras):
     full = ablations.build_variant(keras, ablations.BY_KEY["full"])
     full_kinds = _kinds(full)
@@ -59,6 +62,10 @@ def test_each_ablation_changes_one_thing(keras):
             assert all(layer.use_bias for layer in model.layers if type(layer).__name__ == "Conv2D")
         elif a.key == "sigmoid":
             assert kinds == ["Activation" if k == "ReLU" else k for k in full_kinds]
+            # each sigmoid directly follows a batch-norm layer, as each ReLU did
+            for i, layer in enumerate(model.layers):
+                if type(layer).__name__ == "Activation":
+                    assert type(model.layers[i - 1]).__name__ == "BatchNormalization", layer.name
             assert {layer.get_config()["activation"] for layer in model.layers if type(layer).__name__ == "Activation"} \
                 == {"sigmoid"}
         elif a.key == "stride_2":
@@ -98,7 +105,9 @@ def test_overlap_and_verdict_wording():
     assert ablations.verdict(full, fake([0.980, 0.985, 0.990])) == "overlap"
     assert ablations.verdict(full, fake([0.9941, 0.995, 0.996])) == "higher"
     assert "no measurable difference" in ablations.outcome_sentence(full, fake([0.99, 0.991, 0.993]), "x")
-    assert "lower in every one of the 3 seeds" in ablations.outcome_sentence(full, fake([0.9, 0.91, 0.92]), "x")
+    assert "every one of its 3 seeds ended below the full recipe's lowest" in ablations.outcome_sentence(
+        full, fake([0.9, 0.91, 0.92]), "x")
+    assert "ended above the full recipe's highest" in ablations.outcome_sentence(full, fake([0.995, 0.996, 0.997]), "x")
 
 
 # ---- the frozen result ------------------------------------------------------------------------------
@@ -217,7 +226,15 @@ def test_batch_norm_page_against_the_raw_runs(frozen):
 
 @pytest.mark.checks("augmentation/ablation")
 def test_augmentation_page_against_the_raw_runs(frozen):
+    from cnn_glossary import publish
+
     _check_page(frozen, "augmentation/ablation")
+    got = publish.collect(ROOT / "snippets" / "augmentation" / "ablation.py").values
+    plain = frozen["ablations"]["no_augmentation"]["runs"]
+    assert got["plain_train_accuracy"]["value"] == pytest.approx(np.mean([r["history"]["accuracy"][-1] for r in plain]))
+    assert got["plain_train_loss"]["value"] == pytest.approx(np.mean([r["history"]["loss"][-1] for r in plain]))
+    augmented = frozen["ablations"]["full"]["runs"]
+    assert got["augmented_train_loss"]["value"] == pytest.approx(np.mean([r["history"]["loss"][-1] for r in augmented]))
 
 
 @pytest.mark.checks("activation/ablation")

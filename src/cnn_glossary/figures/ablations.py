@@ -34,8 +34,10 @@ def curves(summaries: list, *, accuracy_floor: float | None = None):
     for ax in (acc_ax, loss_ax):
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-    acc_ax.legend(fontsize=7.5, loc="lower right")
-    fig.tight_layout()
+    handles, labels = acc_ax.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="lower center", ncol=1 if len(labels) > 2 else 2, frameon=False)
+    rows = 1 if len(labels) <= 2 else len(labels)
+    fig.tight_layout(rect=(0, 0.02 + 0.06 * rows, 1, 1))
     return fig, floor
 
 
@@ -44,11 +46,13 @@ def alt_and_caption(summaries: list, floor: float) -> tuple[str, str]:
     names = [s.label + (f" ({s.rate:g})" if s.rate is not None else "") for s in summaries]
     epochs = len(summaries[0].curves["val_accuracy"][0])
     seeds = len(summaries[0].seeds)
-    alt = (f"Two line charts over {epochs} epochs. Left: validation accuracy from {floor:.0%} to 100 %; right: "
+    clipped = min(min(run) for s in summaries for run in s.curves["val_accuracy"]) < floor
+    alt = (f"Two line charts over {epochs} epochs. Left: validation accuracy from {floor:.0%} to 100%"
+           + (" (the first epochs lie below the axis)" if clipped else "") + "; right: "
            f"validation loss on a log scale. One line per recipe ({'; '.join(names)}), each the mean of {seeds} "
            f"seeds with a shaded band from the lowest to the highest seed.")
     caption = (f"Validation accuracy and loss per epoch, mean of {seeds} seeds (band: lowest to highest seed), "
-               f"for {' and '.join(names)}. Every run trains our recipe for {epochs} epochs on the same training "
+               f"for {', '.join(names[:-1])} and {names[-1]}. Every run trains our recipe for {epochs} epochs on the same training "
                f"split; the curves are measured on the {VALIDATION_SIZE:,} held-out validation images, never on "
                "the test set.")
     return alt, caption

@@ -375,7 +375,8 @@ def outcome_sentence(full: Summary, other: Summary, change: str) -> str:
     v = verdict(full, other)
     if v == "overlap":
         return head + f": the ranges over {n} seeds overlap, so this is no measurable difference at {n} seeds."
-    return head + f": {v} in every one of the {n} seeds than in any seed of the full recipe."
+    edge = "below the full recipe's lowest" if v == "lower" else "above the full recipe's highest"
+    return head + f": every one of its {n} seeds ended {edge}."
 
 
 def loss_sentence(full: Summary, other: Summary, change: str) -> str:
