@@ -69,3 +69,74 @@ def test_a_one_brace_typo_fails_the_build_naming_page_and_line(site):
     build = site.build("--strict")
     assert build.returncode != 0, build.log
     assert "docs/index.md:5:" in build.log and "brace" in build.log, build.log
+
+
+# -- item 3: cache entries name their inputs relative to the project, so a copied or moved cache checks its own files
+
+
+def _snippet(root: Path, sid: str, text: str) -> Path:
+    path = root / "snippets" / f"{sid}.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+READER = 'from cnn_glossary import publish\npublish.value("n", int(open("data.txt").read()) + {extra})\n'
+
+
+@pytest.mark.parametrize("edit", ["data-file", "snippet"])
+def test_a_cache_copied_with_its_project_checks_the_files_of_the_copy(tmp_path, edit):
+    first = tmp_path / "checkout-a"
+    (first / "data.txt").parent.mkdir()
+    (first / "data.txt").write_text("41")
+    _snippet(first, "a", READER.format(extra=1))
+    assert Pipeline(first, log=lambda m: None).run("a").values["n"]["value"] == 42
+    second = tmp_path / "checkout-b"
+    shutil.copytree(first, second)  # the cache goes along, modification times included
+    if edit == "data-file":
+        (second / "data.txt").write_text("99")
+    else:
+        _snippet(second, "a", READER.format(extra=2))
+    lines: list[str] = []
+    copy = Pipeline(second, log=lines.append)
+    assert copy.cached("a") is None, "the copy's cache still checks the first checkout's files"
+    result = copy.ensure(["a"])["a"]
+    assert result.ran and result.values["n"]["value"] == (100 if edit == "data-file" else 43)
+    assert any("ran snippets/a.py" in line for line in lines), lines
+    manifest = json.loads(copy._manifest_path("a").read_text())
+    assert {d["path"] for d in manifest["deps"]} >= {"snippets/a.py", "data.txt"}
+    assert not any(str(first) in d["path"] or str(second) in d["path"] for d in manifest["deps"])
+    # and the first checkout's entry still serves the first checkout
+    assert Pipeline(first, log=lambda m: None).cached("a").values["n"]["value"] == 42
+
+
+def test_a_moved_project_keeps_its_cache(tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "data.txt").write_text("41")
+    _snippet(old, "a", READER.format(extra=1))
+    Pipeline(old, log=lambda m: None).run("a")
+    new = tmp_path / "new"
+    old.rename(new)
+    hit = Pipeline(new, log=lambda m: None).cached("a")
+    assert hit is not None and hit.values["n"]["value"] == 42
+    assert hit.path == new / "snippets" / "a.py"
+
+
+# -- item 6: a cached figure is checked by its hash, not only its size --------------------------------------------
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>'
+FIGURE = ("from cnn_glossary import publish\n"
+          f'publish.figure("f", {SVG!r}, alt="A tiny empty picture.", caption="Empty.")\n')
+
+
+def test_a_figure_overwritten_with_garbage_of_the_same_size_is_made_again(tmp_path):
+    _snippet(tmp_path, "a", FIGURE)
+    pipe = Pipeline(tmp_path, log=lambda m: None)
+    figure = pipe.run("a").figure_path("f")
+    assert figure.read_bytes() == SVG
+    figure.write_bytes(b"<" * len(SVG))  # same size, other bytes
+    assert pipe.cached("a") is None, "a cached figure with other bytes of the same size is trusted"
+    again = pipe.ensure(["a"])["a"]
+    assert again.ran and again.figure_path("f").read_bytes() == SVG
+    assert pipe.cached("a") is not None
