@@ -140,3 +140,75 @@ def test_a_figure_overwritten_with_garbage_of_the_same_size_is_made_again(tmp_pa
     again = pipe.ensure(["a"])["a"]
     assert again.ran and again.figure_path("f").read_bytes() == SVG
     assert pipe.cached("a") is not None
+
+
+# -- item 6: NaN and Infinity never reach a widget -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ['{"a": NaN}', '{"a": [1, Infinity]}', '{"a": -Infinity}'])
+def test_widget_data_with_nan_or_infinity_is_refused(text):
+    with pytest.raises(ValueError, match="NaN|Infinity"):
+        ph.render_data({"value": text}, "cg-data-x")
+
+
+def test_widget_data_with_nan_fails_the_build_naming_page_and_line(site):
+    site.snippet("w", 'from cnn_glossary import publish\npublish.value("config", \'{"scale": NaN}\')\n')
+    site.page("# T\n\nA widget.\n\n{{ data w:config }}\n")
+    build = site.build("--strict")
+    assert build.returncode != 0, build.log
+    assert "docs/index.md:5:" in build.log and "NaN" in build.log, build.log
+
+
+# -- item 6: includes come from docs/, snippets/ or src/ only, and a bad one names page and line -------------------
+
+
+def _project(root: Path) -> Path:
+    for folder in ("docs", "snippets", "src/pkg", ".git"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / ".git" / "config").write_text("[remote]\n\turl = secret\n")
+    (root / "snippets" / "a.py").write_text("x = 1\n")
+    (root / "src" / "pkg" / "m.py").write_text("y = 2\n")
+    (root / "docs" / "part.md").write_text("part\n")
+    (root / "notes.txt").write_text("private\n")
+    return root
+
+
+@pytest.mark.parametrize("path", ["snippets/a.py", "src/pkg/m.py", "docs/part.md", "snippets/a.py:lesson"])
+def test_includes_from_the_published_folders_are_allowed(tmp_path, path):
+    root = _project(tmp_path)
+    assert ph.include_problem(root, path, [root / "docs", root / "snippets", root / "src"]) is None
+
+
+@pytest.mark.parametrize(
+    "path, words",
+    [(".git/config", "outside"), ("notes.txt", "outside"), ("../elsewhere.txt", "outside"), ("/etc/hostname", "outside"),
+     ("snippets/../.git/config", "outside"), ("snippets/missing.py", "does not exist")],
+)
+def test_includes_outside_the_published_folders_or_missing_are_refused(tmp_path, path, words):
+    root = _project(tmp_path / "project")
+    (tmp_path / "elsewhere.txt").write_text("outside the tree\n")
+    problem = ph.include_problem(root, path, [root / "docs", root / "snippets", root / "src"])
+    assert problem is not None and words in problem and path.split(":")[0] in problem
+
+
+def test_a_symlink_out_of_the_published_folders_is_refused(tmp_path):
+    root = _project(tmp_path)
+    (root / "snippets" / "config.py").symlink_to(root / ".git" / "config")
+    assert "outside" in ph.include_problem(root, "snippets/config.py", [root / "snippets"])
+
+
+def test_includes_in_the_block_form_are_found_too():
+    text = 'A\n\n```\n--8<-- "snippets/a.py"\n```\n\n--8<--\n.git/config\n; a comment\n\nsnippets/b.py\n--8<--\n;--8<-- "x"\n'
+    assert ph.includes(text) == [(4, "snippets/a.py"), (8, ".git/config"), (11, "snippets/b.py")]
+
+
+@pytest.mark.parametrize("target", [".git/config", "../outside.txt"])
+def test_an_include_outside_the_published_folders_fails_the_build_naming_page_and_line(site, target):
+    (site.root / ".git").mkdir()
+    (site.root / ".git" / "config").write_text("[remote]\n\turl = secret-token\n")
+    (site.root.parent / "outside.txt").write_text("secret-token\n")
+    site.page(f'# T\n\nText.\n\n```\n--8<-- "{target}"\n```\n')
+    build = site.build("--strict")
+    assert build.returncode != 0
+    assert f"docs/index.md:6: the include '{target}'" in build.log and "Traceback" not in build.log, build.log
+    assert not (site.root / "site" / "index.html").exists() or "secret-token" not in site.html()

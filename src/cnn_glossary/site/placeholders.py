@@ -46,6 +46,7 @@ LONE_OPEN = re.compile(r"(?<!\{)\{\s*" + _KIND + r"\s+" + _ID)
 LONE_CLOSE = re.compile(r"\b" + _KIND + r"\s+" + _ID + r"\s*(?:\|[^{}\n]*)?\}")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
 INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"':]+)(?::[^"']*)?["']""")  # path, then :section or :lines
+INCLUDE_BLOCK = re.compile(r"^[ \t]*-{1,}8<-{1,}\r?$")  # a line of its own opening or closing a block of paths
 
 
 class PlaceholderError(ValueError):
@@ -203,14 +204,52 @@ def _check_lone_braces(markdown: str, mask: list[bool], spans, found: list[Place
 
 
 def includes(markdown: str) -> list[tuple[int, str]]:
-    """``(line, path)`` of every ``--8<-- "path"`` include line (pymdownx.snippets reads
-    them inside code fences too, which is where they usually are)."""
+    """``(line, path)`` of every file pymdownx.snippets would include: each ``--8<-- "path"`` line, and each
+    path line between two ``--8<--`` lines (the block form). pymdownx.snippets reads them inside code fences
+    too, which is where they usually are; ``;--8<--`` is an escaped marker, a path line starting with ``;``
+    a comment."""
     out = []
+    block = False
     for i, line in enumerate(markdown.splitlines()):
+        if INCLUDE_BLOCK.match(line):
+            block = not block
+            continue
+        if block:
+            path = line.strip()
+            if path and not path.startswith(";"):
+                out.append((i + 1, _file_of(path)))
+            continue
         m = INCLUDE.match(line)
         if m:
             out.append((i + 1, m.group(1)))
     return out
+
+
+def _file_of(target: str) -> str:
+    """The file of an include target: ``path``, ``path:section`` or ``path:start:end[,start:end]``."""
+    return re.sub(r"(?::-?\d*){1,2}(?:,-?\d*(?::-?\d*)?)*$|:[A-Za-z][-_0-9A-Za-z]*$", "", target)
+
+
+def include_problem(root, path: str, allowed) -> str | None:
+    """Why a page may not include ``path`` (relative to the project ``root``), or ``None`` if it may.
+
+    A page may include files from the ``allowed`` folders only (the site's docs, snippets and package source):
+    never ``.git/config``, a file elsewhere in the checkout, or one outside it, also not through ``..`` or a
+    symbolic link.
+    """
+    from pathlib import Path
+
+    path = _file_of(path)
+    target = (Path(root) / path).resolve()
+    folders = [Path(a).resolve() for a in allowed]
+    if not any(target.is_relative_to(folder) for folder in folders):
+        names = ", ".join(f"{f.relative_to(Path(root).resolve()).as_posix()}/" if f.is_relative_to(Path(root).resolve())
+                          else str(f) for f in folders)
+        return (f"the include '{path}' is outside the folders a page may include from ({names}); "
+                "include a file from one of them, or move the file there")
+    if not target.is_file():
+        return f"the include '{path}' does not exist"
+    return None
 
 
 def render_table(table: dict) -> str:
@@ -240,7 +279,11 @@ def render_data(value: dict, element_id: str) -> str:
     text = value["value"]
     if not isinstance(text, str):
         raise ValueError("a data placeholder needs a value published as a JSON string (json.dumps(...))")
-    json.loads(text)  # fail at build time, not in the reader's browser
+    def refuse(constant: str):
+        raise ValueError(f"the published JSON holds {constant}, which a browser's JSON.parse rejects; publish "
+                         "finite numbers (or null) in the widget data")
+
+    json.loads(text, parse_constant=refuse)  # fail at build time, not in the reader's browser
     body = text.replace("<", "\\u003c").replace("\n", " ")
     return f'<script type="application/json" id="{element_id}">{body}</script>'
 

@@ -190,9 +190,11 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             return markdown
         src = page.file.src_uri
         self._files = files
+        allowed = [Path(config.docs_dir), self.pipeline.snippets_dir, self.root / "src"]
         for line, path in ph.includes(markdown):
-            if not (self.root / path).is_file():
-                raise PluginError(f"docs/{src}:{line}: the include '{path}' does not exist")
+            problem = ph.include_problem(self.root, path, allowed)
+            if problem:
+                raise PluginError(f"docs/{src}:{line}: {problem}")
         found = ph.find(markdown)
         missing = {p.snippet_id for p in found if p.snippet_id and p.snippet_id not in self.results}
         if missing:  # the page was edited after the build scanned it (mkdocs serve)
