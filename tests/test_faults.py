@@ -212,3 +212,132 @@ def test_an_include_outside_the_published_folders_fails_the_build_naming_page_an
     assert build.returncode != 0
     assert f"docs/index.md:6: the include '{target}'" in build.log and "Traceback" not in build.log, build.log
     assert not (site.root / "site" / "index.html").exists() or "secret-token" not in site.html()
+
+
+# -- item 1: results/mnist/result.json is bound to its model file and to itself -------------------------------------
+
+
+def _edited_result(tmp_path: Path, edit) -> Path:
+    """A copy of the committed result folder with ``edit(record)`` applied to result.json."""
+    from cnn_glossary.mnist import results
+
+    folder = tmp_path / "mnist"
+    shutil.copytree(results.RESULTS_DIR, folder)
+    record = json.loads((folder / "result.json").read_text())
+    edit(record)
+    (folder / "result.json").write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    return folder
+
+
+def _set(path: str, value):
+    def edit(record):
+        *parents, last = path.split(".")
+        target = record
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        if isinstance(target, list):
+            target[int(last)] = value
+        else:
+            target[last] = value
+    return edit
+
+
+def _swap_a_mistake(record):  # a digit moved from wrong to right: accuracy and matrix agree, the list does not
+    record["confusion_matrix"][0][6] -= 1
+    record["confusion_matrix"][0][0] += 1
+    record["test_accuracy"] = (record["test_accuracy"] * 10000 + 1) / 10000
+
+
+def _drop_an_epoch(record):
+    for series in record["history"].values():
+        series.pop()
+
+
+def _move_a_parameter(record):  # the total is kept, and the two layers' counts are still plausible
+    record["layers"][1]["parameters"] -= 1
+    record["layers"][2]["parameters"] += 1
+
+
+@pytest.mark.parametrize(
+    "edit, field",
+    [
+        (_set("test_accuracy", 0.9991), "test_accuracy"),
+        (_set("confusion_matrix.3.3", 1000), "test_accuracy"),
+        (_swap_a_mistake, "misclassified"),
+        (_set("misclassified.true.0", 9), "misclassified"),
+        (_set("misclassified.confidence.0", 1.7), "misclassified"),
+        (_drop_an_epoch, "history"),
+        (_set("history.val_accuracy.14", 1.2), "history"),
+        (_set("test_loss", float("nan")), "test_loss"),
+        (_set("parameters", 12000), "parameters"),
+        (_set("layers.1.parameters", 100), "parameters"),
+        (_set("epochs", 20), "epochs"),
+        (_set("seed", 7), "seed"),
+        (_set("layers.1.name", "conv_first"), "layers"),
+        (_set("versions.keras", "3.0.0"), "versions"),
+    ],
+    ids=["accuracy", "matrix-cell", "mistake-swapped", "mistake-label", "confidence", "history-length",
+         "history-value", "loss-nan", "parameters", "layer-parameters", "epochs", "seed", "layer-name", "keras"],
+)
+def test_a_hand_edited_result_is_refused_naming_the_field_and_the_fix(tmp_path, edit, field):
+    from cnn_glossary.mnist import results
+
+    folder = _edited_result(tmp_path, edit)
+    with pytest.raises(results.TamperedResult) as info:
+        results.load_result(folder)
+    message = str(info.value)
+    assert "result.json" in message and f"  - {field}:" in message and "cnn-glossary train" in message, message
+
+
+def test_parameters_moved_between_layers_are_caught_by_the_model_file(tmp_path):
+    from cnn_glossary.mnist import results
+
+    folder = _edited_result(tmp_path, _move_a_parameter)
+    record = json.loads((folder / "result.json").read_text())
+    assert results.consistency_problems(record) == []  # the numbers agree with each other ...
+    with pytest.raises(results.TamperedResult, match=r"  - layers: the parameters recorded per layer"):
+        results.load_result(folder)  # ... but not with the weights in the model file
+
+
+def test_the_committed_result_holds_together():
+    from cnn_glossary.mnist import results
+
+    frozen = results.load_result()
+    assert results.consistency_problems(frozen.data) == []
+    assert results.model_problems(frozen.data, frozen.model_path) == []
+
+
+def test_a_saved_result_carries_a_digest_of_every_other_field(tmp_path):
+    from cnn_glossary.mnist import results
+
+    record = json.loads((results.RESULTS_DIR / "result.json").read_text())
+    model = (results.RESULTS_DIR / record["model_file"]).read_bytes()
+
+    class Saved:
+        def save(self, path):
+            Path(path).write_bytes(model)
+
+    path = results.write_result(record, Saved(), tmp_path)
+    saved = json.loads(path.read_text())
+    rest = {k: v for k, v in saved.items() if k != "result_sha256"}
+    assert saved["result_sha256"] == __import__("hashlib").sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()
+    assert results.load_result(tmp_path).data == saved
+    saved["test_loss"] = 0.0101  # a number no other field can check
+    path.write_text(json.dumps(saved))
+    with pytest.raises(results.TamperedResult, match="  - result_sha256:"):
+        results.load_result(tmp_path)
+
+
+def test_a_hand_edited_result_fails_the_build(site, tmp_path):
+    folder = _edited_result(tmp_path, _set("test_accuracy", 0.9991))
+    site.snippet("score", f"""\
+        from pathlib import Path
+        from cnn_glossary import publish
+        from cnn_glossary.mnist import results
+        publish.value("accuracy", results.for_page(Path({str(folder)!r})).data["test_accuracy"], fmt=".2%")
+        """)
+    site.page("# T\n\nTest accuracy {{ value score:accuracy }}.\n")
+    build = site.build("--strict")
+    assert build.returncode != 0, build.log
+    assert "result.json" in build.log and "test_accuracy" in build.log and "cnn-glossary train" in build.log, build.log
+    assert "99.91" not in build.log.split("Traceback")[0]
