@@ -341,3 +341,57 @@ def test_a_hand_edited_result_fails_the_build(site, tmp_path):
     assert build.returncode != 0, build.log
     assert "result.json" in build.log and "test_accuracy" in build.log and "cnn-glossary train" in build.log, build.log
     assert "99.91" not in build.log.split("Traceback")[0]
+
+
+# -- item 6: the training command refuses settings that make no sense, before it trains ---------------------------
+
+
+@pytest.mark.parametrize("args, words", [(["--epochs", "-3"], "--epochs"), (["--epochs", "0"], "--epochs"),
+                                         (["--subset", "-5"], "--subset"), (["--subset", "0"], "--subset")])
+def test_train_rejects_epochs_or_subset_below_one(monkeypatch, capsys, args, words):
+    from cnn_glossary.mnist import cli
+
+    monkeypatch.setattr(cli, "run_training", lambda *a, **k: pytest.fail("training started"))
+    with pytest.raises(SystemExit) as info:
+        cli.main(["train", *args, "--out", "/nonexistent-never-written"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and "must be a whole number of 1 or more" in err, err
+
+
+@pytest.mark.parametrize("how", ["under-a-file", "unwritable"])
+def test_train_checks_that_out_is_writable_before_training(monkeypatch, capsys, tmp_path, how):
+    from cnn_glossary.mnist import cli
+
+    monkeypatch.setattr(cli, "run_training", lambda *a, **k: pytest.fail("training started before --out was checked"))
+    if how == "under-a-file":
+        (tmp_path / "a-file").write_text("x")
+        out = tmp_path / "a-file" / "results"
+    else:
+        out = tmp_path / "read-only"
+        out.mkdir()
+        real = cli.tempfile.mkstemp
+
+        def refuse(*args, dir=None, **kwargs):  # what a read-only folder does (root ignores chmod)
+            if dir is not None and Path(dir) == out:
+                raise PermissionError(13, "Permission denied", str(out))
+            return real(*args, dir=dir, **kwargs)
+
+        monkeypatch.setattr(cli.tempfile, "mkstemp", refuse)
+    assert cli.main(["train", "--subset", "100", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{out}" in err and "not writable" in err, err
+    assert list(out.glob(".*")) == [] if out.is_dir() else True
+
+
+def test_train_into_a_writable_out_leaves_no_probe(monkeypatch, tmp_path):
+    from cnn_glossary.mnist import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "run_training", lambda *a: calls.append(a) or {})
+    out = tmp_path / "new" / "results"
+    assert cli.main(["train", "--subset", "100", "--epochs", "1", "--out", str(out)]) == 0
+    from cnn_glossary.mnist import train
+
+    assert calls == [(train.SEED, 1, 100, out)]
+    assert not (tmp_path / "new").exists()  # the check creates nothing; training creates the folder when it saves
