@@ -395,3 +395,22 @@ def test_train_into_a_writable_out_leaves_no_probe(monkeypatch, tmp_path):
 
     assert calls == [(train.SEED, 1, 100, out)]
     assert not (tmp_path / "new").exists()  # the check creates nothing; training creates the folder when it saves
+
+
+# -- item 6: the hint to run a failing snippet alone names the Python that works ----------------------------------
+
+
+def test_the_debug_hint_names_the_projects_python(monkeypatch, tmp_path):
+    from cnn_glossary.site import plugin
+
+    monkeypatch.setattr(sys, "executable", str(tmp_path / ".venv" / "bin" / "python"))
+    assert plugin.python_command(tmp_path) == ".venv/bin/python"
+    assert plugin.python_command(tmp_path / "elsewhere") == str(tmp_path / ".venv" / "bin" / "python")
+
+
+def test_a_failing_snippet_says_how_to_run_it_alone(site):
+    site.snippet("bad", 'raise ValueError("no")\n')
+    site.page("# T\n\n{{ value bad:x }}\n")
+    build = site.build()
+    assert build.returncode != 0
+    assert f"run it alone to debug: {sys.executable} snippets/bad.py\n" in build.log, build.log

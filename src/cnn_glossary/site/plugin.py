@@ -46,6 +46,17 @@ def _number_cell_ids(html: str) -> str:
 FIGURE_URI = "assets/generated"
 
 
+def python_command(root: Path) -> str:
+    """The Python running this build, as a reader types it from the project ``root`` (``.venv/bin/python``)."""
+    import os
+    import sys
+
+    exe = Path(sys.executable)
+    if exe.is_absolute() and exe.is_relative_to(root):
+        return exe.relative_to(root).as_posix()
+    return os.fspath(exe) if exe.name else "python"
+
+
 class GlossaryConfig(base.Config):
     enabled = c.Type(bool, default=True)
     snippets_dir = c.Type(str, default="snippets")
@@ -123,7 +134,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             raise PluginError(
                 f"snippet {where} failed: {exc.summary}\n"
                 f"  used by {', '.join(needed.get(sid, []))}\n"
-                f"  run it alone to debug: python {rel}\n\n{exc.details}"
+                f"  run it alone to debug: {python_command(self.root)} {rel}\n\n{exc.details}"
             ) from None
         self._add_notebooks(files, config)
         for res in self.results.values():
