@@ -414,3 +414,31 @@ def test_a_failing_snippet_says_how_to_run_it_alone(site):
     build = site.build()
     assert build.returncode != 0
     assert f"run it alone to debug: {sys.executable} snippets/bad.py\n" in build.log, build.log
+
+
+# -- item 6: a snippet that fetches MNIST says so in the build log ---------------------------------------------------
+
+FETCHING = """\
+from pathlib import Path
+from cnn_glossary import publish
+from cnn_glossary.mnist import data
+
+def unreachable(workdir):
+    raise OSError("no network in this test")
+
+try:
+    data.load_mnist(Path("mnist-home"), fetchers=[("a test source", unreachable)])
+except data.MnistUnavailable:
+    publish.value("fetched", 0)
+"""
+
+
+def test_the_progress_of_an_mnist_fetch_reaches_the_build_log(tmp_path):
+    _snippet(tmp_path, "a", FETCHING)
+    lines: list[str] = []
+    Pipeline(tmp_path, log=lines.append).ensure(["a"])
+    notes = [line for line in lines if line.startswith("snippets/a.py: MNIST:")]
+    assert notes[:1] == ["snippets/a.py: MNIST: fetching from a test source ..."], lines
+    assert any("a test source failed after" in line and "no network in this test" in line for line in notes), lines
+    ran = next(i for i, line in enumerate(lines) if "ran snippets/a.py" in line)
+    assert lines.index(notes[0]) < ran  # the progress comes before the snippet's "ran" line

@@ -300,6 +300,9 @@ class Pipeline:
             report_path.unlink(missing_ok=True)
             report_path.with_name(report_path.name + ".tmp").unlink(missing_ok=True)
         elapsed = time.perf_counter() - start
+        notes = report.get("notes") if isinstance(report, dict) else None
+        for note in notes if isinstance(notes, list) else []:
+            self.log(f"{path.relative_to(self.root).as_posix()}: {note}")
         if "error" in report:
             err = report["error"]
             raise SnippetError(path, err["line"], f"{err['type']}: {err['message']}", err["traceback"])

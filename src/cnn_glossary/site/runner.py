@@ -103,6 +103,7 @@ def main(argv: list[str]) -> int:
             "traceback": "".join(traceback.format_exception(exc)),
         }
     report["seconds"] = time.perf_counter() - start
+    report["notes"] = collector.notes  # progress lines for the build log, also when the snippet failed
 
     if status == 0:
         modules = {
