@@ -769,7 +769,7 @@ def test_an_interrupt_during_ensure_stops_the_running_snippets(tmp_path, pipe, m
     assert stopped == [True]
 
 
-def test_ctrl_c_during_ensure_stops_the_running_snippet_and_starts_no_other(tmp_path, lines):
+def test_ctrl_c_during_ensure_stops_the_running_snippet_and_starts_no_other(tmp_path, lines, default_sigint):
     """Ctrl-C while one snippet runs (one job, two waiting): it is stopped, the others never start or report."""
     import threading
 
