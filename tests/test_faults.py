@@ -442,3 +442,52 @@ def test_the_progress_of_an_mnist_fetch_reaches_the_build_log(tmp_path):
     assert any("a test source failed after" in line and "no network in this test" in line for line in notes), lines
     ran = next(i for i, line in enumerate(lines) if "ran snippets/a.py" in line)
     assert lines.index(notes[0]) < ran  # the progress comes before the snippet's "ran" line
+
+
+# -- item 4: a corrupt mkdocs-jupyter cache entry is discarded, naming the file --------------------------------------
+
+JUPYTER_CONFIG = """\
+site_name: Tiny
+use_directory_urls: false
+nav:
+  - Home: index.md
+  - Script: script.py
+plugins:
+  - mkdocs-jupyter:
+      include: ["script.py"]
+      execute: false
+  - cnn-glossary:
+      require_checks: false
+"""
+
+
+@pytest.mark.parametrize("corruption", ["", "{\"content\": \"<p>half", "[1, 2]", '{"content": 3, "toc_tokens": []}'],
+                         ids=["empty", "cut-short", "not-an-object", "wrong-fields"])
+def test_corrupt_jupyter_cache_entries_are_discarded(tmp_path, corruption):
+    from cnn_glossary.site import plugin
+
+    cache = tmp_path / ".cache" / "mkdocs-jupyter"
+    cache.mkdir(parents=True)
+    good = cache / "good.json"
+    good.write_text(json.dumps({"content": "<p>x</p>", "toc_tokens": [], "title": None}))
+    bad = cache / "bad.json"
+    bad.write_text(corruption)
+    assert plugin.discard_corrupt_jupyter_cache(cache) == [bad]
+    assert good.exists() and not bad.exists()
+    assert plugin.discard_corrupt_jupyter_cache(tmp_path / "absent") == []
+
+
+def test_a_corrupt_jupyter_cache_entry_is_rebuilt_not_a_crash(site):
+    (site.root / "mkdocs.yml").write_text(JUPYTER_CONFIG)
+    site.page("# Home\n\nSee the script.\n")
+    (site.root / "docs" / "script.py").write_text('# %% [markdown]\n# # A script\n\n# %%\nprint("hello")\n')
+    first = site.build("--strict")
+    assert first.returncode == 0, first.log
+    (entry,) = (site.root / ".cache" / "mkdocs-jupyter").glob("*.json")
+    entry.write_text(entry.read_text()[:40])  # cut short, as an interrupted write leaves it
+    again = site.build("--strict")
+    assert again.returncode == 0, again.log
+    assert f"{entry.relative_to(site.root)}" in again.log and "discarded" in again.log, again.log
+    assert "Traceback" not in again.log
+    assert "hello" in site.html("script.html")
+    assert json.loads(entry.read_text())["content"]  # written again, whole
