@@ -46,6 +46,43 @@ def _number_cell_ids(html: str) -> str:
 FIGURE_URI = "assets/generated"
 
 
+def discard_corrupt_jupyter_cache(cache_dir: Path) -> list[Path]:
+    """Delete every entry of mkdocs-jupyter's page cache that it could not read; return their paths.
+
+    mkdocs-jupyter caches each converted notebook page as ``<cache_dir>/<key>.json`` (written in place, not
+    atomically) and reads it back with no check, so one cut-short entry crashed every build until deleted.
+    An entry is kept only if it is JSON of the shape mkdocs-jupyter writes; a deleted one is converted again.
+    """
+    import json
+
+    bad = []
+    for entry in sorted(Path(cache_dir).glob("*.json")):
+        try:
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            ok = (isinstance(data, dict) and isinstance(data.get("content"), str)
+                  and isinstance(data.get("toc_tokens"), list) and isinstance(data.get("title"), (str, type(None))))
+        except (OSError, ValueError):
+            ok = False
+        if not ok:
+            try:
+                entry.unlink()
+            except OSError:
+                continue
+            bad.append(entry)
+    return bad
+
+
+def python_command(root: Path) -> str:
+    """The Python running this build, as a reader types it from the project ``root`` (``.venv/bin/python``)."""
+    import os
+    import sys
+
+    exe = Path(sys.executable)
+    if exe.is_absolute() and exe.is_relative_to(root):
+        return exe.relative_to(root).as_posix()
+    return os.fspath(exe) if exe.name else "python"
+
+
 class GlossaryConfig(base.Config):
     enabled = c.Type(bool, default=True)
     snippets_dir = c.Type(str, default="snippets")
@@ -90,6 +127,11 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
     def on_files(self, files: Files, config):
         if not self.config.enabled:
             return files
+        jupyter = config.plugins.get("mkdocs-jupyter")
+        if jupyter is not None and jupyter.config.get("cache"):
+            cache = Path(jupyter.config["cache_dir"])  # relative to the working folder, as mkdocs-jupyter reads it
+            for entry in discard_corrupt_jupyter_cache(cache):
+                log.info(f"discarded the unreadable mkdocs-jupyter cache entry {entry}; its page is converted again")
         if self.glossary is not None:  # the glossary's data file is read by the build, not published
             gfile = files.get_file_from_path(self.config.glossary)
             if gfile is not None:
@@ -123,7 +165,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             raise PluginError(
                 f"snippet {where} failed: {exc.summary}\n"
                 f"  used by {', '.join(needed.get(sid, []))}\n"
-                f"  run it alone to debug: python {rel}\n\n{exc.details}"
+                f"  run it alone to debug: {python_command(self.root)} {rel}\n\n{exc.details}"
             ) from None
         self._add_notebooks(files, config)
         for res in self.results.values():
@@ -190,9 +232,11 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             return markdown
         src = page.file.src_uri
         self._files = files
+        allowed = [Path(config.docs_dir), self.pipeline.snippets_dir, self.root / "src"]
         for line, path in ph.includes(markdown):
-            if not (self.root / path).is_file():
-                raise PluginError(f"docs/{src}:{line}: the include '{path}' does not exist")
+            problem = ph.include_problem(self.root, path, allowed)
+            if problem:
+                raise PluginError(f"docs/{src}:{line}: {problem}")
         found = ph.find(markdown)
         missing = {p.snippet_id for p in found if p.snippet_id and p.snippet_id not in self.results}
         if missing:  # the page was edited after the build scanned it (mkdocs serve)

@@ -83,6 +83,7 @@ class Collector:
     tables: dict[str, dict] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # progress lines for the build log (see note())
 
     def _claim(self, name: str) -> None:
         if not name.replace("_", "").isalnum():
@@ -164,6 +165,17 @@ def warning(message: str) -> None:
         print(f"WARNING: {message}")
         return
     c.warnings.append(message)
+
+
+def note(message: str) -> None:
+    """A progress line (a download, say): printed to stderr, and during a site build also written to the
+    build log, where a snippet's own output is otherwise shown only when it fails."""
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+    c = _collector()
+    if c is not None:
+        c.notes.append(message)
 
 
 def _figure_bytes(fig: Any, fmt: str) -> bytes:
