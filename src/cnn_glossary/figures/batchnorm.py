@@ -30,6 +30,34 @@ def parameters_figure(per_layer: dict[str, dict[str, np.ndarray]], quantities: l
     return fig
 
 
+def stages_figure(stages: list[tuple[str, np.ndarray]], cut_below_zero: bool = True):
+    """One panel per stage, one box per channel: ``stages`` is a list of (title, values of shape (n, channels)).
+    Boxes span the middle half of a channel's values, whiskers the 5th to 95th percentile, a tick marks the median.
+    With ``cut_below_zero``, the last panel shades what a ReLU after it sets to zero."""
+    fig, axes = plt.subplots(len(stages), 1, figsize=(6.4, 1.9 * len(stages)), sharex=True)
+    for k, (ax, (title, values)) in enumerate(zip(np.atleast_1d(axes), stages)):
+        channels = values.shape[1]
+        ax.boxplot([values[:, c] for c in range(channels)], positions=range(channels), widths=0.6,
+                   whis=(5, 95), showfliers=False, patch_artist=True,
+                   boxprops={"facecolor": PALETTE[k % len(PALETTE)], "alpha": 0.75, "linewidth": 0.6},
+                   medianprops={"color": INK, "linewidth": 1.0}, whiskerprops={"linewidth": 0.6},
+                   capprops={"linewidth": 0.6})
+        ax.axhline(0, color=MUTED, lw=0.8, linestyle="--")
+        if cut_below_zero and k == len(stages) - 1:
+            low = ax.get_ylim()[0]
+            ax.axhspan(low, 0, color=MUTED, alpha=0.15, lw=0)
+            ax.set_ylim(low, ax.get_ylim()[1])
+            ax.text(channels - 0.5, low * 0.85, "ReLU sets these to 0", ha="right", va="bottom", fontsize=7,
+                    color=INK)
+        ax.set_title(title, fontsize=9, color=INK)
+        ax.tick_params(labelsize=7)
+    last = np.atleast_1d(axes)[-1]
+    last.set_xticks(range(0, stages[0][1].shape[1], 4))
+    last.set_xlabel("channel", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def card():
     """Home-page card: a skewed spread of values, and the same values centred and scaled."""
     fig, ax = plt.subplots(figsize=(1.9, 1.2))
