@@ -44,18 +44,19 @@ publish.value("n_values", raw.shape[0], fmt=",")
 r, z = spans["raw"], spans["normalised"]
 fig = stages_figure([(f"{LAYER}'s output, before batch norm", raw),
                      ("normalised with the stored mean and variance", normalised),
-                     ("after γ and β: what the ReLU reads", scaled)])
+                     ("after γ and β", scaled)],
+                    ("share of each channel's values that the ReLU then sets to zero", cut))
 publish.figure(
     "stages", fig,
     format="png",
-    alt=f"Three rows of {channels} box plots, one box per channel of {LAYER}. Top: the raw outputs, centred at "
-    f"different heights (means from {r[0]:.1f} to {r[1]:.1f}) with different spreads (standard deviations "
-    f"{r[2]:.1f} to {r[3]:.1f}). Middle: after normalisation every box sits around zero with a similar height "
-    f"(means {z[0]:.1f} to {z[1]:.1f}, standard deviations {z[2]:.1f} to {z[3]:.1f}). Bottom: after the learned "
-    f"scale and shift the boxes spread out again, and a shaded band below zero marks what the ReLU removes, "
-    f"{cut.min():.0%} to {cut.max():.0%} of a channel's values.",
+    alt=f"Four panels over the {channels} channels of {LAYER}. Three rows of box plots, one box per channel: the "
+    f"raw outputs, centred at different heights (means from {r[0]:.1f} to {r[1]:.1f}) with different spreads "
+    f"(standard deviations {r[2]:.1f} to {r[3]:.1f}); after normalisation every box sits around zero with a "
+    f"similar height (means {z[0]:.1f} to {z[1]:.1f}, standard deviations {z[2]:.1f} to {z[3]:.1f}); after the "
+    f"learned scale and shift. Last, one bar per channel: the share of its values at or below zero, which the "
+    f"ReLU sets to zero, from {cut.min():.0%} to {cut.max():.0%}.",
     caption=f"Channel by channel, {LAYER}'s batch norm at inference on {N_DIGITS} validation digits "
-    f"({raw.shape[0]:,} values per channel). Boxes: middle half; whiskers: 5th to 95th percentile. Normalising "
-    f"puts every channel on the same scale; γ and β then give each its own, and decide how much of it the ReLU "
-    f"passes.",
+    f"({raw.shape[0]:,} values per channel). Boxes: middle half; whiskers: 5th to 95th percentile; dashed: 0 "
+    f"(bars: 50 %). Normalising puts every channel on about the same scale; γ and β then give each its own, and "
+    f"so decide how much of it the ReLU passes.",
 )

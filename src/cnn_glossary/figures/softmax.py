@@ -45,7 +45,7 @@ def reliability_figure(rows, bins: int):
     for k, (lo, hi, count, accuracy, confidence) in enumerate(rows):
         ax.bar(lo, accuracy, width=width, align="edge", color=PALETTE[0], edgecolor=INK, lw=0.6,
                label="accuracy in the bin" if k == 0 else None)
-        ax.plot([lo + 0.15 * width, hi - 0.15 * width], [confidence, confidence], color=HIGHLIGHT, lw=2.2,
+        ax.plot([lo + 0.15 * width, hi - 0.15 * width], [confidence, confidence], color=HIGHLIGHT, lw=2.2, ls="-",
                 label="mean confidence in the bin" if k == 0 else None)
         ax.text(lo + width / 2, max(accuracy, confidence) + 0.02, f"{count:,}", ha="center", fontsize=7, color=INK)
         ax_n.bar(lo, count, width=width, align="edge", color=MUTED, edgecolor=INK, lw=0.6)
