@@ -121,6 +121,9 @@ def test_worked_pixel_is_the_bilinear_mix_of_four_input_pixels(examples, first_b
     assert v["out_value"] == pytest.approx(image[v["out_row"], v["out_col"]], abs=1e-6)
     assert v["mixed"] == pytest.approx(v["out_value"], abs=1e-5)
     assert 0.25 < v["out_value"] < 0.75  # the page calls it a mix of stroke and background
+    # "because the point fell on the edge of a stroke": among its four pixels, some ink and some background
+    pixels = [pixel for _, _, pixel, _ in rows]
+    assert max(pixels) > 0.5 and min(pixels) < 0.1
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +132,8 @@ def flips():
 
 
 @pytest.mark.checks("augmentation/flips")
+@pytest.mark.guards("augmentation.md", "Our network never saw a mirrored or turned digit")
+@pytest.mark.guards("augmentation.md", "a nearly symmetric digit, as 8s")
 def test_mirror_and_half_turn_readings_recounted(flips):
     from cnn_glossary.mnist import results
     from cnn_glossary.mnist.data import load_mnist
@@ -158,6 +163,40 @@ def test_mirror_and_half_turn_readings_recounted(flips):
     assert v["mirror_2_kept"] < 0.1 and v["mirror_5_kept"] < 0.1
     for digit in (0, 1, 8):
         assert (mirror[y_val == digit] == digit).mean() > 0.9, digit
+    assert v["mirror_8_kept"] > 0.5 + max(v["mirror_2_kept"], v["mirror_5_kept"])
+    # "never saw a mirrored or turned digit": the training transform is a small turn and shift, no flip
+    import inspect
+
+    from cnn_glossary.mnist import train
+
+    assert train.MAX_ROTATION_DEGREES < 90 and "flip" not in inspect.getsource(train.augment).lower()
+    assert "flip" not in inspect.getsource(train.training_batches).lower()
+
+
+@pytest.mark.guards("augmentation.md", "No altered copy is stored and an epoch has as many steps as")
+@pytest.mark.guards("augmentation.md", "with fresh random amounts at every step")
+@pytest.mark.guards("augmentation.md", "give an image a different variant each time it is used")
+@pytest.mark.guards("augmentation.md", "no altered copy is stored and an epoch has as many steps as before")
+def test_augmentation_happens_on_the_fly_with_fresh_draws_every_step():
+    from cnn_glossary.mnist import train
+
+    keras, tf = train.setup(train.SEED)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(300, 28, 28, 1)).astype("float32")
+    y = np.arange(300, dtype="int32")  # each label names its image
+    epochs = 2
+    plain = list(train.training_batches(tf, x, y, epochs, train.SEED, augmented=False))
+    altered = list(train.training_batches(tf, x, y, epochs, train.SEED, augmented=True))
+    per_epoch = -(-len(x) // train.BATCH_SIZE)
+    assert len(plain) == len(altered) == epochs * per_epoch  # as many steps, no extra copies in the stream
+    seen = {}
+    for step, (images, labels) in enumerate(altered):
+        for image, label in zip(images.numpy(), labels.numpy()):
+            seen.setdefault(int(label), []).append((step, image))
+    assert all(len(v) == epochs for v in seen.values())  # every image once per epoch, in altered form
+    for label, ((s1, a), (s2, b)) in list(seen.items())[:50]:
+        assert s1 < per_epoch <= s2 and not np.allclose(a, b, atol=1e-3), label  # a fresh variant each time
+        assert not np.allclose(a, x[label], atol=1e-3)
 
 
 def test_source_point_inverts_the_forward_map():
