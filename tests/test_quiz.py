@@ -72,13 +72,15 @@ def test_convolution_quiz_against_keras_and_tf_conv2d():
 
     v = quiz("convolution")
     i, k, s = v["q1_input"], v["q1_kernel"], v["q1_stride"]
-    assert out_shape(keras.layers.Conv2D(1, k, strides=s, padding="valid"), (i, i, 1))[:2] == (v["q1_answer"],) * 2
+    assert out_shape(keras.layers.Conv2D(1, k, strides=s, padding="valid"), (i, i, 1))[:2] == (v["q1_answer"],) * 2, \
+        "convolution/quiz q1: the answer differs from Keras's Conv2D output size"
     i, k, s = v["q2_input"], v["q2_kernel"], v["q2_stride"]
-    assert out_shape(keras.layers.Conv2D(1, k, strides=s, padding="same"), (i, i, 1))[:2] == (v["q2_answer"],) * 2
+    assert out_shape(keras.layers.Conv2D(1, k, strides=s, padding="same"), (i, i, 1))[:2] == (v["q2_answer"],) * 2, \
+        "convolution/quiz q2: the answer differs from Keras's Conv2D output size"
     assert v["q2_answer"] != i, "question 2 is about 'same' not keeping the size: pick a stride that changes it"
     i, k, d = v["q3_input"], v["q3_kernel"], v["q3_dilation"]
     layer = keras.layers.Conv2D(1, k, dilation_rate=d)
-    assert out_shape(layer, (i, i, 1))[:2] == (v["q3_answer"],) * 2
+    assert out_shape(layer, (i, i, 1))[:2] == (v["q3_answer"],) * 2, "convolution/quiz q3: differs from Keras"
     assert f"{int(np.prod(layer.kernel.shape))} weights" in v["q3_why"]
     window = np.array([v["q4_window_top"], v["q4_window_bottom"]], "float32")
     kernel = np.array([v["q4_kernel_top"], v["q4_kernel_bottom"]], "float32")
@@ -239,7 +241,8 @@ def test_receptive_field_quiz_against_the_gradient():
     for n in (1, 2, 3):
         kernels, strides, dilations = v[f"q{n}_kernels"], v[f"q{n}_strides"], v[f"q{n}_dilations"]
         check_layer_words(v[f"q{n}_layers"], kernels, strides, dilations)
-        assert measured_field(kernels, strides, dilations) == v[f"q{n}_answer"], n
+        assert measured_field(kernels, strides, dilations) == v[f"q{n}_answer"], \
+            f"receptive_field/quiz q{n}: the answer differs from the field measured by the gradient"
         assert v[f"q{n}_sum"].endswith(f"= {v[f'q{n}_answer']}")
     assert v["q1_answer"] > max(v["q1_kernels"][-1], 1), "question 1: the field is not the last kernel's size"
     assert measured_field([3, 3, 3], [1, 1, 1]) == v["q2_without_pool"] < v["q2_answer"]
@@ -371,7 +374,8 @@ def test_batch_norm_quiz_against_keras_layers():
     bn.gamma.assign([v["q1_gamma"]])
     bn.beta.assign([v["q1_beta"]])
     trained = np.asarray(bn(batch, training=True))[:, 0]
-    np.testing.assert_allclose(v["q1_answer"], trained, atol=5e-4)
+    np.testing.assert_allclose(v["q1_answer"], trained, atol=5e-4,
+                               err_msg="batch_norm/quiz q1: differs from Keras's BatchNormalization(training=True)")
     assert v["q1_mean"] == pytest.approx(trained.mean(), abs=1e-5) == pytest.approx(v["q1_beta"], abs=1e-5)
 
     bn.moving_mean.assign([v["q2_moving_mean"]])

@@ -53,5 +53,5 @@ radius4 = math.hypot(CENTRE, CENTRE)
 publish.value("q4_angle", ANGLE4, fmt="g")
 publish.value("q4_answer", moved4, fmt=".2f")
 publish.value("q4_why", f"The corner lies {radius4:.2f} pixels from the centre ({CENTRE:g}, {CENTRE:g}); a "
-              f"{ANGLE4:g}° turn moves it along a chord of 2 · {radius4:.2f} · sin({ANGLE4 / 2:g}°) "
+              f"{ANGLE4:g}° turn, our largest, moves it along a chord of 2 · {radius4:.2f} · sin({ANGLE4 / 2:g}°) "
               f"= {moved4:.2f} pixels, while pixels near the centre barely move.")

@@ -43,6 +43,6 @@ publish.value("q4_kernel", K4)
 publish.value("q4_filters", FILTERS4)
 publish.value("q4_size", size4)
 publish.value("q4_numbers", size4 * size4 * FILTERS4)
-publish.value("q4_why", f"{IN4} − {K4} + 1 = {size4}, so {FILTERS4} maps of {size4}x{size4}, "
+publish.value("q4_why", f"{IN4} − {K4} + 1 = {size4}: {size4}·{size4}·{FILTERS4} = "
               f"{size4 * size4 * FILTERS4:,} numbers for one digit. Each cell now depends on a wider patch of "
               "the digit than one of conv1's.")

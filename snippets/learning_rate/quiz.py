@@ -22,7 +22,7 @@ if not STEP1 < warmup:
 publish.value("q1_step", STEP1)
 publish.value("q1_answer", rate(STEP1), fmt=".4f")
 publish.value("q1_why", f"Step {STEP1:,} is inside the warm-up, the first {WARMUP_FRACTION:.0%} of {total:,} steps "
-              f"(up to step {warmup:g}), where the rate "
+              f"(up to step {warmup:,g}), where the rate "
               f"climbs in a straight line towards {PEAK_LEARNING_RATE:g}.")
 
 # 2. At the start of an epoch (the confusion: "an epoch is the unit of a schedule")

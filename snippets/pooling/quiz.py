@@ -26,7 +26,7 @@ unread2 = I2 - ((valid2 - 1) * S2 + K2)  # rows after the last window
 last2 = "the last row and column are" if unread2 == 1 else f"the last {unread2} rows and columns are"
 publish.value("q2_unread", unread2)
 publish.value("q2_why", f"⌊({I2} − {K2}) / {S2}⌋ + 1 = {valid2}: {last2} never read. "
-              f"\"same\" pads them in: ⌈{I2} / {S2}⌉ = {same2}.")
+              f"“same” pads them in: ⌈{I2} / {S2}⌉ = {same2}.")
 
 # 3. Pooling learns nothing and keeps the channels apart (the confusions: "pooling has weights", "it mixes channels")
 SIZE3, CHANNELS3 = 14, 32
