@@ -26,7 +26,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from cnn_glossary.site import checks, glossary, mathml, notebooks
+from cnn_glossary.site import checks, glossary, mathml, mdext, notebooks
 from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
@@ -62,6 +62,9 @@ class GlossaryConfig(base.Config):
 
 class GlossaryPlugin(BasePlugin[GlossaryConfig]):
     def on_config(self, config):
+        # the Markdown extension that fails a build whose placeholders were never filled (a builder that
+        # runs no MkDocs plugins): tell it this one fills them, or leaves them on purpose when switched off
+        mdext.tell(config.mdx_configs, substituted=self.config.enabled)
         if not self.config.enabled:
             return config
         self.root = Path(config.config_file_path).resolve().parent
