@@ -142,7 +142,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         return files
 
     def _add_portable(self, files: Files, config) -> None:
-        """The package as a wheel and the frozen MNIST result, which a notebook installs and fetches (:mod:`.portable`)."""
+        """The package as a wheel and the frozen MNIST result, which notebooks install and fetch (:mod:`.portable`)."""
         try:
             built = portable.package_wheel()
         except wheel.WheelError as exc:
@@ -156,7 +156,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         self.colab = lambda page: portable.colab_url(config.repo_url, self.config.colab_branch,
                                                      notebooks.notebook_uri(page).rsplit("/", 1)[1])
         if config.repo_url and not portable.colab_url(config.repo_url, "x", "x.ipynb"):
-            log.info(f"no \"Open in Colab\" links: Colab opens notebooks from GitHub only, and repo_url is {config.repo_url}")
+            log.info("no \"Open in Colab\" links: Colab opens notebooks from GitHub only; "
+                     f"repo_url is {config.repo_url}")
         if config.repo_url and not config.site_url:
             log.warning("repo_url is set but site_url is not: a notebook opened from the repository (Colab) installs "
                         "the package with git but cannot fetch the trained MNIST model; set site_url in mkdocs.yml")

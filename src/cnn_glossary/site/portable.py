@@ -49,8 +49,6 @@ def install_cell(site_url: str | None, repo_url: str | None, wheel_file: str | N
     """The notebook's first code cell (see the module docstring)."""
     site = (site_url or "").strip()
     repo = (repo_url or "").strip()
-    package = (f'base.rstrip("/") + "/{DIST_URI}/{wheel_file}"' if wheel_file
-               else f'"git+{repo}"' if repo else '""')
     return "\n".join([
         "# Run this cell first. It installs the code this page runs: the package cnn-glossary as built with",
         "# the site (and TensorFlow, unless the environment has it already, as Colab does). In a checkout of",
@@ -59,13 +57,14 @@ def install_cell(site_url: str | None, repo_url: str | None, wheel_file: str | N
         "",
         f'SITE = os.environ.get("CNN_GLOSSARY_SITE") or {site!r}  # the site\'s address, or its folder on disk',
         f"REPOSITORY = {repo!r}  # used when SITE is empty",
+        f"WHEEL = {(DIST_URI + '/' + wheel_file) if wheel_file else ''!r}  # the package, inside the site",
         "if SITE:",
         '    os.environ["CNN_GLOSSARY_SITE"] = SITE  # the trained MNIST model is fetched from there, sha256-checked',
         'if importlib.util.find_spec("cnn_glossary") is None:',
         '    extra = "" if importlib.util.find_spec("tensorflow") else "[tensorflow]"',
-        "    if SITE:",
+        "    if SITE and WHEEL:",
         '        base = SITE if "://" in SITE else pathlib.Path(SITE).expanduser().resolve().as_uri()',
-        f"        package = {package}",
+        '        package = base.rstrip("/") + "/" + WHEEL',
         "    elif REPOSITORY:",
         '        package = "git+" + REPOSITORY',
         "    else:",
