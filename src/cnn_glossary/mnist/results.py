@@ -306,8 +306,21 @@ class FrozenResult:
         return keras.saving.load_model(self.model_path, compile=False)
 
 
+def in_checkout() -> bool:
+    """Whether the package runs from a checkout of the project (which has ``results/mnist/``), not installed."""
+    return (ROOT / "pyproject.toml").is_file() and (ROOT / "src" / "cnn_glossary").is_dir()
+
+
 def load_result(folder: Path = RESULTS_DIR) -> FrozenResult:
-    """Read the frozen result; raises FileNotFoundError with the command that creates it."""
+    """Read the frozen result; raises FileNotFoundError with the command that creates it.
+
+    Outside a checkout (the package installed from a wheel, as in a page's notebook) the default folder
+    is the published site's copy, fetched and checked by :mod:`cnn_glossary.mnist.published`.
+    """
+    if folder == RESULTS_DIR and not in_checkout():
+        from cnn_glossary.mnist import published
+
+        folder = published.results_folder()
     path = folder / "result.json"
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist. Train the model first: {RETRAIN_COMMAND}")

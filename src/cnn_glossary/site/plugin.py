@@ -26,7 +26,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from cnn_glossary.site import checks, glossary, mathml, notebooks
+from cnn_glossary.site import checks, glossary, mathml, mdext, notebooks, portable, wheel
 from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
@@ -95,10 +95,15 @@ class GlossaryConfig(base.Config):
     require_checks = c.Type(bool, default=True)
     # the glossary file (relative to docs_dir): term links, abbreviation tooltips, {{ glossary_index }}
     glossary = c.Type(str, default="glossary.yml")
+    # with a GitHub repo_url: the branch the Pages workflow pushes the notebooks to, which "Open in Colab" opens
+    colab_branch = c.Type(str, default="notebooks")
 
 
 class GlossaryPlugin(BasePlugin[GlossaryConfig]):
     def on_config(self, config):
+        # the Markdown extension that fails a build whose placeholders were never filled (a builder that
+        # runs no MkDocs plugins): tell it this one fills them, or leaves them on purpose when switched off
+        mdext.tell(config.mdx_configs, substituted=self.config.enabled)
         if not self.config.enabled:
             return config
         self.root = Path(config.config_file_path).resolve().parent
@@ -167,6 +172,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 f"  used by {', '.join(needed.get(sid, []))}\n"
                 f"  run it alone to debug: {python_command(self.root)} {rel}\n\n{exc.details}"
             ) from None
+        self._add_portable(files, config)
         self._add_notebooks(files, config)
         for res in self.results.values():
             for message in res.warnings:
@@ -176,6 +182,27 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(res.figure_path(name))))
         return files
+
+    def _add_portable(self, files: Files, config) -> None:
+        """The package as a wheel and the frozen MNIST result, which notebooks install and fetch (:mod:`.portable`)."""
+        try:
+            built = portable.package_wheel()
+        except wheel.WheelError as exc:
+            raise PluginError(f"cannot make the package's wheel for the notebooks: {exc}") from None
+        self.wheel_file = built[0] if built else None
+        if built:
+            files.append(File.generated(config, f"{portable.DIST_URI}/{built[0]}", content=built[1]))
+        for path in portable.result_files(self.root):
+            files.append(File.generated(config, f"{portable.RESULTS_URI}/{path.name}", abs_src_path=str(path)))
+        self.install = portable.install_cell(config.site_url, config.repo_url, self.wheel_file)
+        self.colab = lambda page: portable.colab_url(config.repo_url, self.config.colab_branch,
+                                                     notebooks.notebook_uri(page).rsplit("/", 1)[1])
+        if config.repo_url and not portable.colab_url(config.repo_url, "x", "x.ipynb"):
+            log.info("no \"Open in Colab\" links: Colab opens notebooks from GitHub only; "
+                     f"repo_url is {config.repo_url}")
+        if config.repo_url and not config.site_url:
+            log.warning("repo_url is set but site_url is not: a notebook opened from the repository (Colab) installs "
+                        "the package with git but cannot fetch the trained MNIST model; set site_url in mkdocs.yml")
 
     def _add_notebooks(self, files: Files, config) -> None:
         """One notebook per page that shows code: the snippets it uses, in page order."""
@@ -190,7 +217,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                          file.src_uri)
             try:
                 text = notebooks.build_notebook(
-                    title, file.src_uri, [(sid, self.pipeline.snippet_path(sid)) for sid in order])
+                    title, file.src_uri, [(sid, self.pipeline.snippet_path(sid)) for sid in order],
+                    install=self.install)
             except notebooks.NotebookError as exc:
                 raise PluginError(f"docs/{file.src_uri}: cannot make its notebook: {exc}") from None
             files.append(File.generated(config, notebooks.notebook_uri(file.src_uri), content=text))
@@ -289,7 +317,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             block = ph.render_snippet(rel, p.name, indent)
             if getattr(self, "_link_pending", False):  # the notebook button follows the page's first code block
                 self._link_pending = False
-                block += f"\n\n{indent}{notebooks.download_link(src)}\n"
+                colab = self.colab(src)
+                block += f"\n\n{indent}{notebooks.download_link(src)}" + \
+                    (f" {portable.colab_link(colab)}" if colab else "") + "\n"
             return block
         pool = {"value": res.values, "data": res.values, "table": res.tables, "figure": res.figures}[p.kind]
         if p.name not in pool:

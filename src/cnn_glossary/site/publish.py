@@ -13,7 +13,8 @@ and publishes the results by name::
 During the site build the snippet runs under a :class:`Collector`, which records what it
 publishes; a page then embeds the results with ``{{ value snippet/id:name }}`` and friends.
 Run on its own (``python snippets/x.py``) a snippet prints its values and saves its
-figures under ``.cache/cnn-glossary/preview/``, so it can be read and tried like any script.
+figures under ``.cache/cnn-glossary/preview/``, so it can be read and tried like any script;
+in a Jupyter or Colab notebook (a page's notebook) it shows each figure under its cell.
 """
 
 from __future__ import annotations
@@ -197,6 +198,23 @@ def _figure_bytes(fig: Any, fmt: str) -> bytes:
     raise PublishError(f"cannot publish a figure of type {type(fig).__name__}; pass a matplotlib figure or bytes")
 
 
+def _notebook_shell() -> Any:
+    """The running Jupyter kernel's IPython shell, or ``None`` (a script, a terminal IPython, a build)."""
+    import sys
+
+    ipython = sys.modules.get("IPython")  # imported by every Jupyter kernel; never imported here
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return shell if getattr(shell, "kernel", None) is not None else None
+
+
+def _show_inline(data: bytes, fmt: str, caption: str) -> None:
+    """Display a published figure in the notebook, its caption under it."""
+    from IPython.display import SVG, Image, display
+
+    display(SVG(data=data) if fmt == "svg" else Image(data=data, format=fmt))
+    print(caption)
+
+
 def figure(
     name: str,
     fig: Any,
@@ -215,6 +233,9 @@ def figure(
         raise PublishError(f"figure {name!r}: a caption is required")
     data = _figure_bytes(fig, format)
     c = _collector()
+    if c is None and _notebook_shell() is not None:  # in Jupyter or Colab: show it under the cell
+        _show_inline(data, format, caption.strip())
+        return
     if c is None:
         out = Path(os.environ.get("CNN_GLOSSARY_PREVIEW", ".cache/cnn-glossary/preview"))
         out.mkdir(parents=True, exist_ok=True)
