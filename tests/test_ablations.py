@@ -104,7 +104,7 @@ def test_overlap_and_verdict_wording():
     assert ablations.verdict(full, fake([0.980, 0.985, 0.9899])) == "lower"
     assert ablations.verdict(full, fake([0.980, 0.985, 0.990])) == "overlap"
     assert ablations.verdict(full, fake([0.9941, 0.995, 0.996])) == "higher"
-    assert "no measurable difference" in ablations.outcome_sentence(full, fake([0.99, 0.991, 0.993]), "x")
+    assert "3 seeds cannot tell these recipes apart" in ablations.outcome_sentence(full, fake([0.99, 0.991, 0.993]), "x")
     assert "every one of its 3 seeds ended below the full recipe's lowest" in ablations.outcome_sentence(
         full, fake([0.9, 0.91, 0.92]), "x")
     assert "ended above the full recipe's highest" in ablations.outcome_sentence(full, fake([0.995, 0.996, 0.997]), "x")
@@ -206,7 +206,10 @@ def _check_page(frozen, snippet):
         sentence = got.values[prefix + "sentence"]["value"]
         assert f"{acc.mean():.2%}" in sentence and f"{full_acc.mean():.2%}" in sentence
         assert f"{acc.min():.2%} to {acc.max():.2%}" in sentence
-        assert ("no measurable difference" in sentence) == (expected == "overlap")
+        assert ("cannot tell these recipes apart" in sentence) == (expected == "overlap")
+        if expected != "overlap":  # the chance of a complete separation of n runs against m: 1 / C(n + m, n)
+            import math
+            assert f"1 time in {math.comb(len(acc) + len(full_acc), len(acc))} " in sentence
         # Epochs to 99 %, counted here with a plain loop.
         per_seed = []
         for run in frozen["ablations"][key]["runs"]:

@@ -199,3 +199,22 @@ def test_training_takes_minutes_on_a_small_cpu(frozen, score):
 
     cores = re.search(r"\((\d+) cores?\)", frozen.data["cpu"])  # e.g. "AMD EPYC (2 cores)": a CPU, no GPU
     assert cores and int(cores.group(1)) <= 8, frozen.data["cpu"]
+
+
+def test_the_training_scripts_claim_that_conv2_and_conv3_do_most_of_the_work():
+    """train.py's Model section says the network does most of its work on the 14x14 to 10x10 maps (conv2, conv3):
+    multiply-adds counted here from Keras's own shapes and kernels."""
+    import keras
+
+    from cnn_glossary.mnist import train
+
+    model = train.build_model(keras)
+    macs = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            h, w, c_out = layer.output.shape[1:]
+            kh, kw, c_in, _ = layer.kernel.shape
+            macs[layer.name] = h * w * kh * kw * c_in * c_out
+    assert "does most of its work on the 14x14 to 10x10 maps (conv2 and conv3)" in " ".join(
+        line.lstrip("# ").strip() for line in (ROOT / "src" / "cnn_glossary" / "mnist" / "train.py").read_text().splitlines())
+    assert (macs["conv2"] + macs["conv3"]) / sum(macs.values()) > 0.5, macs

@@ -374,9 +374,12 @@ def outcome_sentence(full: Summary, other: Summary, change: str) -> str:
             f"for our full recipe")
     v = verdict(full, other)
     if v == "overlap":
-        return head + f": the ranges over {n} seeds overlap, so this is no measurable difference at {n} seeds."
+        return head + f": the ranges over {n} seeds overlap, so {n} seeds cannot tell these recipes apart."
     edge = "below the full recipe's lowest" if v == "lower" else "above the full recipe's highest"
-    return head + f": every one of its {n} seeds ended {edge}."
+    chance = math.comb(len(full.seeds) + n, n)
+    return (head + f": every one of its {n} seeds ended {edge}. That is suggestive, not conclusive: with {n} runs "
+            f"against {len(full.seeds)}, such a complete separation happens by chance 1 time in {chance} even "
+            "when two recipes are equally good.")
 
 
 def loss_sentence(full: Summary, other: Summary, change: str) -> str:
