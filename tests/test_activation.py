@@ -67,6 +67,7 @@ def test_autodiff_derivatives_match_closed_forms(name):
 @pytest.mark.guards("activation.md", "through ten layers the slopes alone contribute a factor of at most")
 @pytest.mark.guards("activation.md", "both are smooth and dip below zero")
 @pytest.mark.guards("readme-map.md", "its slope never exceeds a quarter")
+@pytest.mark.guards("activation.md", "The sigmoid's slope never exceeds")
 @pytest.mark.guards("activation.md", "Keras's own two defaults differ")
 @pytest.mark.guards("activation.md", "Keras has two Leaky ReLU defaults")
 def test_worked_numbers_against_scipy_and_closed_forms():
@@ -162,6 +163,10 @@ def test_collapse_snippet():
 @pytest.mark.checks("activation/dead_units")
 @pytest.mark.guards("activation.md", "why the first layer is quiet")
 @pytest.mark.guards("activation.md", "In the first layer, part of the silence has a simple cause")
+@pytest.mark.guards("activation.md", "ReLU units that never fire in our network")
+@pytest.mark.guards("activation.md", "output zero for all")
+@pytest.mark.guards("activation.md", "channels never fire")
+@pytest.mark.guards("activation.md", "window sees only zero pixels in every test image")
 def test_never_firing_counts_against_numpy():
     """The snippet's table, checked on the frozen model against a plain per-layer count."""
     import keras
@@ -184,6 +189,7 @@ def test_never_firing_counts_against_numpy():
         assert row[4] == pytest.approx(never.mean())
         assert row[6] == never.reshape(-1, never.shape[-1]).all(axis=0).sum()
     assert c.values["dead_units"]["value"] == sum(r[3] for r in rows)
+    assert c.values["dead_units"]["value"] > 0  # the heading says our network has such units
     assert c.values["total_units"]["value"] == sum(r[2] for r in rows)
     # blank border: positions whose 3x3 window sees no ink in any test image
     ink = np.pad(x[..., 0].max(axis=0) > 0, 1)
@@ -233,7 +239,7 @@ def test_unit_example_by_hand():
 
 
 @pytest.mark.checks("activation/zero_centred")
-@pytest.mark.guards("activation.md", "the small slopes and the all-positive outputs shown above")
+@pytest.mark.guards("activation.md", "the all-positive outputs are no reason, since ReLU's outputs")
 @pytest.mark.guards("activation.md", "all of that unit's weight gradients share one sign for a given example")
 def test_weight_gradient_signs_by_the_chain_rule():
     """dL/dw_i = (z - target) * input_i by hand; sigmoid inputs give one sign, tanh inputs give both."""
@@ -242,6 +248,11 @@ def test_weight_gradient_signs_by_the_chain_rule():
     dz, dw = act.weight_gradient(a, w, 0.3, 1.0)
     assert dz == pytest.approx(a @ w + 0.3 - 1.0)
     np.testing.assert_allclose(dw, dz * a, rtol=1e-12)
+    # ReLU's outputs are never negative either, so they give one-sign weight gradients too (a zero input, none)
+    r = np.maximum(rng.normal(size=12), 0.0)
+    _, dw_relu = act.weight_gradient(r, rng.normal(size=12), 0.3, 1.0)
+    assert (r >= 0).all() and (r > 0).any() and (r == 0).any()
+    assert len(set(np.sign(dw_relu[r > 0]))) == 1 and (dw_relu[r == 0] == 0).all()
 
     c = publish.collect(SNIPPETS / "zero_centred.py")
     v = {k: d["value"] for k, d in c.values.items()}

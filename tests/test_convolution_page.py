@@ -202,3 +202,47 @@ def test_stride_two_leaves_the_last_row_and_column_unread():
         read.update(range(start, start + k))
         start += s
     assert sorted(set(range(i)) - read) == [i - 1]  # exactly the last row (and, by symmetry, column) is unread
+
+
+@pytest.mark.guards("convolution.md", "an input of even size loses its last row and column, while an odd size")
+@pytest.mark.guards("convolution.md", "stride 2 on an even input: the last row and column are never read")
+@pytest.mark.guards("convolution.md", "so every input cell is read")
+def test_stride_two_without_padding_reads_odd_sizes_in_full():
+    """The box and two captions: a 3x3 kernel at stride 2. Which input rows reach the output is read from a real
+    Keras layer: the gradient of the output's sum with respect to the input is zero exactly on unread rows.
+    Without padding an even size loses its last row and column; with "same" padding every cell is read."""
+    import tensorflow as tf
+
+    def read_cells(padding: str, size: int) -> np.ndarray:
+        layer = tf.keras.layers.Conv2D(1, 3, strides=2, padding=padding, kernel_initializer="ones", use_bias=False)
+        x = tf.Variable(np.random.default_rng(size).random((1, size, size, 1)), dtype=tf.float32)
+        with tf.GradientTape() as tape:
+            total = tf.reduce_sum(layer(x))
+        return np.asarray(tape.gradient(total, x))[0, :, :, 0] != 0
+
+    for size in range(5, 31):
+        read = read_cells("valid", size)
+        rows_read = read.any(axis=1)
+        if size % 2:
+            assert rows_read.all(), size
+        else:
+            assert rows_read[:-1].all() and not rows_read[-1], size
+            assert not read[:, -1].any(), size
+        assert read_cells("same", size).all(), size
+
+
+@pytest.mark.guards("readme-map.md", "a Keras layer never flips the kernel")
+@pytest.mark.parametrize("kernel_size", [2, 3, 5])
+def test_keras_conv2d_does_not_flip_the_kernel(kernel_size):
+    """A real Keras Conv2D against SciPy: it matches correlate2d (no flip), not convolve2d, for asymmetric kernels."""
+    import keras
+
+    rng = np.random.default_rng(kernel_size)
+    x = rng.normal(size=(8, 8)).astype("float32")
+    k = rng.normal(size=(kernel_size, kernel_size)).astype("float32")
+    layer = keras.layers.Conv2D(1, kernel_size, use_bias=False)
+    layer.build((1, 8, 8, 1))
+    layer.set_weights([k[:, :, None, None]])
+    out = np.asarray(layer(x[None, :, :, None]))[0, :, :, 0]
+    assert np.allclose(out, correlate2d(x, k, mode="valid"), atol=1e-4)
+    assert not np.allclose(out, convolve2d(x, k, mode="valid"), atol=1e-2)

@@ -117,7 +117,7 @@ def test_keras_example_parameter_count(score):
 
 
 @pytest.mark.checks("mnist/score")
-@pytest.mark.guards("mnist.md", "are batch normalisation's running means and variances")
+@pytest.mark.guards("mnist.md", "are those moving means and variances")
 def test_trainable_parameters_by_hand(frozen, score):
     """Batch normalisation keeps 4 numbers per channel, of which 2 (moving mean, variance) are not trained."""
     layers = frozen.data["layers"]  # the layer list the training run recorded
@@ -134,6 +134,8 @@ def test_trainable_parameters_by_hand(frozen, score):
 @pytest.mark.checks("mnist/score")
 @pytest.mark.guards("mnist.md", "convolutions are followed by batch normalisation and a ReLU; the last one, classifier_1x1, is a")
 @pytest.mark.guards("batch-norm.md", "every convolution except the final classifier is followed by batch normalisation and then ReLU")
+@pytest.mark.guards("feature-maps.md", "has one map per digit class and no ReLU")
+@pytest.mark.guards("batch-norm.md", "Why our convolutions before batch norm have no bias")
 def test_which_convolutions_have_batch_norm_and_relu(frozen, score):
     """The page: 'n of its m convolutions are followed by batch normalisation and a ReLU; the last one, ...'."""
     import keras
@@ -158,9 +160,14 @@ def test_which_convolutions_have_batch_norm_and_relu(frozen, score):
     assert plain == [convs[-1].name], "the MNIST page says only the last convolution lacks BN and ReLU"
     assert v["plain_convs"]["value"] == f"`{plain[0]}`"
     assert convs[-1].kernel_size == (1, 1) and convs[-1].filters == 10
+    # the batch-norm page: the convolutions before batch norm have no bias (the classifier keeps its ten)
+    assert all(not c.use_bias for c in convs if c.name in with_bn) and convs[-1].use_bias
 
 
 @pytest.mark.checks("mnist/curves")
+@pytest.mark.guards("mnist.md", "Training accuracy is above validation accuracy in")
+@pytest.mark.guards("mnist.md", "training accuracy is above validation accuracy in")
+@pytest.mark.guards("epochs.md", "training accuracy is above validation accuracy in")
 def test_training_versus_validation_sentence(frozen):
     """The sentence under the curves is counted from the history by a plain loop; the alt text's claims hold."""
     history = frozen.data["history"]

@@ -41,5 +41,5 @@ publish.figure(
     alt=f"Two rows. Top: the test digit and the map of first-layer filter {f}. Bottom: the digit moved {moves}, "
     f"and the same filter's map, moved by the same amount.",
     caption=f"Move the input {moves}, and the map of filter {f} (like all {maps.shape[-1]}) moves by "
-    f"exactly as much. Thin lines every 7 pixels help to see the move. Colours: {scale_words(fig)}.",
+    f"as much, away from the borders. Thin lines every 7 pixels help to see the move. Colours: {scale_words(fig)}.",
 )

@@ -15,7 +15,8 @@ Syntax, anywhere in a page outside code::
                                                          id="cg-data-widgets-conv_explorer-config">`` for a widget
 
 ``{{ values_index }}`` renders the list of every value embedded on the site, ``{{ glossary_index }}``
-the A-Z list of the glossary file's terms. Anything else between ``{{`` and ``}}`` is an error, and
+the A-Z list of the glossary file's terms, and ``{{ statement name }}`` the wording of a fact that several
+pages state, kept once in the glossary file. Anything else between ``{{`` and ``}}`` is an error, and
 so is a ``{{`` that does not close on its own line, and a placeholder with one brace too few or too
 many on either side (``{ value a/b:c }}``, ``{{ value a/b:c }}}``), so a typo never reaches a reader.
 Fenced, indented and inline code is left alone.
@@ -44,6 +45,7 @@ _KIND = r"(?:value|table|figure|snippet|data)"
 _ID = r"[A-Za-z0-9_][\w-]*(?:[/:][\w-]+)+"
 LONE_OPEN = re.compile(r"(?<!\{)\{\s*" + _KIND + r"\s+" + _ID)
 LONE_CLOSE = re.compile(r"\b" + _KIND + r"\s+" + _ID + r"\s*(?:\|[^{}\n]*)?\}")
+STATEMENT = re.compile(r"^\s*statement\s+(?P<name>[a-z][a-z0-9_]*)\s*$")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
 INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"':]+)(?::[^"']*)?["']""")  # path, then :section or :lines
 INCLUDE_BLOCK = re.compile(r"^[ \t]*-{1,}8<-{1,}\r?$")  # a line of its own opening or closing a block of paths
@@ -160,12 +162,17 @@ def find(markdown: str) -> list[Placeholder]:
         if body in SPECIAL:
             found.append(Placeholder(body, None, None, None, line, m.start(), m.end(), m.group(0)))
             continue
+        shared = STATEMENT.match(body)
+        if shared:
+            found.append(Placeholder("statement", None, shared["name"], None, line, m.start(), m.end(), m.group(0)))
+            continue
         form = FORM.match(m.group(1))
         if not form:
             raise PlaceholderError(
                 line,
                 f"unknown placeholder {m.group(0)!r}; expected "
-                "{{ value|table|figure|data snippet/id:name }}, {{ snippet snippet/id }} or {{ values_index }}",
+                "{{ value|table|figure|data snippet/id:name }}, {{ snippet snippet/id }}, {{ statement name }} "
+                "or {{ values_index }}",
             )
         kind, name = form["kind"], form["name"]
         if kind != "snippet" and not name:

@@ -5,7 +5,8 @@
 - ``on_files``: find every placeholder on every page, check that each snippet whose values or
   tables reach a page is declared by a test (``@pytest.mark.checks``, read by :mod:`.checks`),
   run the snippets that are stale, and add their figures to the site.
-- ``on_page_markdown``: replace placeholders with values, tables, figures and includes, link
+- ``on_page_markdown``: replace placeholders with values, tables, figures, includes and shared statements,
+  turn ``[@key]`` citations into links and append the page's References (:mod:`.citations`), link
   glossary terms and append the abbreviations (both from the glossary file, :mod:`.glossary`).
 - ``on_serve``: watch the snippets and the package, so an edit re-runs what it affects.
 
@@ -26,7 +27,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from cnn_glossary.site import checks, glossary, mathml, mdext, notebooks, portable, wheel
+from cnn_glossary.site import checks, citations, glossary, mathml, mdext, notebooks, portable, wheel
 from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
@@ -97,6 +98,8 @@ class GlossaryConfig(base.Config):
     glossary = c.Type(str, default="glossary.yml")
     # with a GitHub repo_url: the branch the Pages workflow pushes the notebooks to, which "Open in Colab" opens
     colab_branch = c.Type(str, default="notebooks")
+    # the references file (relative to docs_dir): [@key] citations and each page's References section
+    references = c.Type(str, default="references.yml")
 
 
 class GlossaryPlugin(BasePlugin[GlossaryConfig]):
@@ -121,12 +124,14 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         self.results: dict[str, SnippetResult] = {}
         self.uses: dict[str, list[ph.Placeholder]] = {}
         self.glossary_path = Path(config.docs_dir) / self.config.glossary
-        self.glossary = None
-        if self.glossary_path.is_file():
-            try:
-                self.glossary = glossary.load(self.glossary_path)
-            except glossary.GlossaryError as exc:
-                raise PluginError(str(exc)) from None
+        self.glossary, self.references = None, {}
+        try:
+            if (Path(config.docs_dir) / self.config.references).is_file():
+                self.references = citations.load(Path(config.docs_dir) / self.config.references)
+            if self.glossary_path.is_file():
+                self.glossary = glossary.load(self.glossary_path, self.references)
+        except (glossary.GlossaryError, citations.CitationError) as exc:
+            raise PluginError(str(exc)) from None
         return config
 
     def on_files(self, files: Files, config):
@@ -137,10 +142,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             cache = Path(jupyter.config["cache_dir"])  # relative to the working folder, as mkdocs-jupyter reads it
             for entry in discard_corrupt_jupyter_cache(cache):
                 log.info(f"discarded the unreadable mkdocs-jupyter cache entry {entry}; its page is converted again")
-        if self.glossary is not None:  # the glossary's data file is read by the build, not published
-            gfile = files.get_file_from_path(self.config.glossary)
-            if gfile is not None:
-                files.remove(gfile)
+        for data in (self.config.glossary, self.config.references):  # data files the build reads, not published
+            if files.get_file_from_path(data) is not None:
+                files.remove(files.get_file_from_path(data))
         needed: dict[str, list[str]] = {}
         for file in files.documentation_pages():
             where = file.src_uri
@@ -261,6 +265,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         src = page.file.src_uri
         self._files = files
         allowed = [Path(config.docs_dir), self.pipeline.snippets_dir, self.root / "src"]
+        if citations.unknown(markdown, self.references):  # a citation that resolves to nothing: page and line
+            raise PluginError(citations.unknown_message(f"docs/{src}", citations.unknown(markdown, self.references),
+                                                        self.references, f"docs/{self.config.references}"))
         for line, path in ph.includes(markdown):
             problem = ph.include_problem(self.root, path, allowed)
             if problem:
@@ -289,7 +296,10 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             out.append(rendered)
             pos = p.end
         out.append(markdown[pos:])
-        linked = "".join(out)
+        try:  # citations become links, and the page ends with its References
+            linked = citations.render("".join(out), self.references, f"docs/{src} (inserted by a placeholder)")
+        except citations.CitationError as exc:
+            raise PluginError(str(exc)) from None
         for g in checks.missing_guards(linked, getattr(self, "guarded", {}).get(src, [])):
             log.warning(f"{g.test_file}:{g.line} ({g.test}) guards the words \"{g.text}\" on docs/{src}, which the "
                         "page no longer says: change the sentence and its guarding test together")
@@ -308,6 +318,11 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             return self._values_index(src)
         if p.kind == "glossary_index":
             return self._glossary_index(page, where)
+        if p.kind == "statement":
+            try:
+                return glossary.statement(self.glossary, p.name)
+            except glossary.GlossaryError as exc:
+                raise PluginError(f"{where}: {exc}") from None
         res = self.results[p.snippet_id]
         rel = res.path.relative_to(self.root).as_posix()
         if p.kind == "snippet":
