@@ -132,7 +132,7 @@ def flips():
 
 
 @pytest.mark.checks("augmentation/flips")
-@pytest.mark.guards("augmentation.md", "Our network never saw a mirrored or turned digit")
+@pytest.mark.guards("augmentation.md", "Our network never saw a mirrored or half-turned digit")
 @pytest.mark.guards("augmentation.md", "a nearly symmetric digit, as 8s")
 def test_mirror_and_half_turn_readings_recounted(flips):
     from cnn_glossary.mnist import results
@@ -164,7 +164,7 @@ def test_mirror_and_half_turn_readings_recounted(flips):
     for digit in (0, 1, 8):
         assert (mirror[y_val == digit] == digit).mean() > 0.9, digit
     assert v["mirror_8_kept"] > 0.5 + max(v["mirror_2_kept"], v["mirror_5_kept"])
-    # "never saw a mirrored or turned digit": the training transform is a small turn and shift, no flip
+    # "never saw a mirrored or half-turned digit": the training transform is a small turn and shift, no flip
     import inspect
 
     from cnn_glossary.mnist import train

@@ -55,7 +55,7 @@ def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/score")
-@pytest.mark.guards("mnist.md", "from 12x12 down to 3x3")
+@pytest.mark.guards("mnist.md", "from 14x14 down to 3x3")
 def test_layer_table_shapes_follow_the_formula(score):
     table = score.tables["layers"]
     size = 28
@@ -69,11 +69,13 @@ def test_layer_table_shapes_follow_the_formula(score):
             size = output_size(size, 2, 0, stride=2)
         if kind in ("Conv2D", "MaxPooling2D"):
             assert shape.startswith(f"({size}, {size},"), (name, shape, size)
+        if kind == "MaxPooling2D" and not pooled:
+            after_first_pool.append(size)  # the first pooled map
         if kind == "Conv2D" and pooled:
             after_first_pool.append(size)
         pooled = pooled or kind == "MaxPooling2D"
-    # the page: after the first pooling the maps go "from 12x12 down to 3x3"
-    assert (after_first_pool[0], after_first_pool[-1]) == (12, 3), after_first_pool
+    # the page: from the first pooling on, the maps go "from 14x14 down to 3x3"
+    assert (after_first_pool[0], after_first_pool[-1]) == (14, 3), after_first_pool
 
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
