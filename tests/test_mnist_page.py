@@ -55,7 +55,7 @@ def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/score")
-@pytest.mark.guards("mnist.md", "from 12x12 down to 3x3")
+@pytest.mark.guards("mnist.md", "from 14x14 down to 3x3")
 def test_layer_table_shapes_follow_the_formula(score):
     table = score.tables["layers"]
     size = 28
@@ -69,11 +69,13 @@ def test_layer_table_shapes_follow_the_formula(score):
             size = output_size(size, 2, 0, stride=2)
         if kind in ("Conv2D", "MaxPooling2D"):
             assert shape.startswith(f"({size}, {size},"), (name, shape, size)
+        if kind == "MaxPooling2D" and not pooled:
+            after_first_pool.append(size)  # the first pooled map
         if kind == "Conv2D" and pooled:
             after_first_pool.append(size)
         pooled = pooled or kind == "MaxPooling2D"
-    # the page: after the first pooling the maps go "from 12x12 down to 3x3"
-    assert (after_first_pool[0], after_first_pool[-1]) == (12, 3), after_first_pool
+    # the page: from the first pooling on, the maps go "from 14x14 down to 3x3"
+    assert (after_first_pool[0], after_first_pool[-1]) == (14, 3), after_first_pool
 
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
@@ -206,3 +208,22 @@ def test_training_takes_minutes_on_a_small_cpu(frozen, score):
 
     cores = re.search(r"\((\d+) cores?\)", frozen.data["cpu"])  # e.g. "AMD EPYC (2 cores)": a CPU, no GPU
     assert cores and int(cores.group(1)) <= 8, frozen.data["cpu"]
+
+
+def test_the_training_scripts_claim_that_conv2_and_conv3_do_most_of_the_work():
+    """train.py's Model section says the network does most of its work on the 14x14 to 10x10 maps (conv2, conv3):
+    multiply-adds counted here from Keras's own shapes and kernels."""
+    import keras
+
+    from cnn_glossary.mnist import train
+
+    model = train.build_model(keras)
+    macs = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            h, w, c_out = layer.output.shape[1:]
+            kh, kw, c_in, _ = layer.kernel.shape
+            macs[layer.name] = h * w * kh * kw * c_in * c_out
+    assert "does most of its work on the 14x14 to 10x10 maps (conv2 and conv3)" in " ".join(
+        line.lstrip("# ").strip() for line in (ROOT / "src" / "cnn_glossary" / "mnist" / "train.py").read_text().splitlines())
+    assert (macs["conv2"] + macs["conv3"]) / sum(macs.values()) > 0.5, macs
