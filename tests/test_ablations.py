@@ -83,6 +83,8 @@ def test_each_ablation_changes_one_thing(keras):
             assert _layers(model) == _layers(full), a.key
 
 
+@pytest.mark.guards("mnist.md", "compared them on the validation images only")
+@pytest.mark.guards("mnist.md", "The test images are never used for training or for choosing any epoch or setting")
 def test_run_one_never_reads_the_test_split():
     """The ablation runs are compared on validation only: run_one calls no evaluation or prediction."""
     calls = {node.func.attr for node in ast.walk(ast.parse(inspect.getsource(ablations.run_one)))
@@ -123,6 +125,12 @@ def test_frozen_ablations_are_fresh(frozen):
     assert ablations.stale_message(frozen) is None, ablations.stale_message(frozen)
 
 
+@pytest.mark.guards("activation.md", "Every run trains our recipe for")
+@pytest.mark.guards("augmentation.md", "Every run trains our recipe for")
+@pytest.mark.guards("batch-norm.md", "Every run trains our recipe for")
+@pytest.mark.guards("learning-rate.md", "Every run trains our recipe for")
+@pytest.mark.guards("pooling.md", "Every run trains our recipe for")
+@pytest.mark.guards("augmentation.md", "each for 15 epochs on every training image")
 def test_frozen_ablations_are_complete(frozen):
     assert set(frozen["ablations"]) == {a.key for a in ablations.ABLATIONS}
     for key, entry in frozen["ablations"].items():
@@ -207,6 +215,15 @@ def _check_page(frozen, snippet):
         assert f"{acc.mean():.2%}" in sentence and f"{full_acc.mean():.2%}" in sentence
         assert f"{acc.min():.2%} to {acc.max():.2%}" in sentence
         assert ("cannot tell these recipes apart" in sentence) == (expected == "overlap")
+        assert ("every one of its" in sentence) == (expected != "overlap")
+        # the loss sentence, decided again from the seed ranges of the final validation loss
+        said = got.values[prefix + "loss_sentence"]["value"]
+        if loss.min() > full_loss.max():
+            assert "higher in every seed" in said
+        elif loss.max() < full_loss.min():
+            assert "lower in every seed" in said
+        else:
+            assert "overlap" in said and "every seed" not in said
         if expected != "overlap":  # the chance of a complete separation of n runs against m: 1 / C(n + m, n)
             import math
             assert f"1 time in {math.comb(len(acc) + len(full_acc), len(acc))} " in sentence
@@ -223,11 +240,14 @@ def _check_page(frozen, snippet):
 
 
 @pytest.mark.checks("batch_norm/ablation")
+@pytest.mark.guards("batch-norm.md", "seeds ended below the full recipe's lowest")
+@pytest.mark.guards("batch-norm.md", "(higher in every seed)")
 def test_batch_norm_page_against_the_raw_runs(frozen):
     _check_page(frozen, "batch_norm/ablation")
 
 
 @pytest.mark.checks("augmentation/ablation")
+@pytest.mark.guards("augmentation.md", "seeds cannot tell these recipes apart")
 def test_augmentation_page_against_the_raw_runs(frozen):
     from cnn_glossary import publish
 
@@ -241,16 +261,21 @@ def test_augmentation_page_against_the_raw_runs(frozen):
 
 
 @pytest.mark.checks("activation/ablation")
+@pytest.mark.guards("activation.md", "seeds ended below the full recipe's lowest")
 def test_activation_page_against_the_raw_runs(frozen):
     _check_page(frozen, "activation/ablation")
 
 
 @pytest.mark.checks("learning_rate/ablation")
+@pytest.mark.guards("learning-rate.md", "seeds ended below the full recipe's lowest")
+@pytest.mark.guards("learning-rate.md", "(higher in every seed)")
 def test_learning_rate_page_against_the_raw_runs(frozen):
     _check_page(frozen, "learning_rate/ablation")
 
 
 @pytest.mark.checks("pooling/ablation")
+@pytest.mark.guards("pooling.md", "seeds ended below the full recipe's lowest")
+@pytest.mark.guards("pooling.md", "seeds cannot tell these recipes apart")
 def test_pooling_page_against_the_raw_runs(frozen):
     _check_page(frozen, "pooling/ablation")
 

@@ -63,4 +63,5 @@ publish.value("q5_x", X5, fmt="g")
 publish.value("q5_answer", W4B * h5 + B4B, fmt="g")
 publish.value("q5_linear", float(w4[0, 0] * X5 + b4[0]), fmt="g")
 publish.value("q5_why", f"h = ReLU({W4A * X5 + B4A:g}) = {h5:g}, so y = {W4B * h5 + B4B:g}; the single linear layer "
-              f"above gives {w4[0, 0] * X5 + b4[0]:g}. The ReLU has made the stack something no one layer computes.")
+              f"above gives {w4[0, 0] * X5 + b4[0]:g}. The ReLU has made the stack something no single linear layer "
+              "computes.")
