@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import math
 import os
 
@@ -252,6 +254,15 @@ def test_early_stopping_against_the_full_history(early):
     loss_col, acc_col = table["headers"].index("validation loss"), table["headers"].index("validation accuracy")
     lowest_loss = min(table["rows"], key=lambda r: r[loss_col])
     assert lowest_loss[acc_col] < max(r[acc_col] for r in table["rows"]), table["rows"]
+    # the figure's caption: after the lowest validation loss the training loss ends lower and the validation loss
+    # ends higher, both read from the published history (the training loss through the caption's own numbers)
+    best = early.values["best_epoch"]["value"]
+    assert val[-1] > val[best - 1]
+    caption = early.figures["curves"].caption
+    assert f"lowest validation loss ({best})" in caption
+    assert f"ends higher ({val[-1]:.3f} against {val[best - 1]:.3f})" in caption
+    falling = re.search(r"keeps falling \(from ([0-9.]+) there to ([0-9.]+) at the end\)", caption)
+    assert falling and float(falling.group(2)) < float(falling.group(1)), caption
 
 
 @pytest.mark.checks("epochs/early_stopping")

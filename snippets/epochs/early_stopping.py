@@ -34,6 +34,8 @@ fig = early_stopping_figure(full.history, {"EarlyStopping() stops": defaults.epo
 publish.figure(
     "curves", fig, alt=early_stopping_alt(fig),
     caption=f"A two-layer dense network trained on {OVERFIT_TRAIN:,} MNIST images, validated on {OVERFIT_VAL:,} "
-    f"others. The dotted vertical line marks the epoch of lowest validation loss ({best}); after it the network "
-    "keeps fitting its training images but gets worse on new ones.",
+    f"others. The dotted vertical line marks the epoch of lowest validation loss ({best}); after it the training "
+    f"loss keeps falling (from {full.history['loss'][best - 1]:.3f} there to {full.history['loss'][-1]:.3f} at the "
+    f"end) while the validation loss ends higher ({full.history['val_loss'][-1]:.3f} against "
+    f"{full.history['val_loss'][best - 1]:.3f}); validation accuracy, a coarser measure, need not fall with it.",
 )
