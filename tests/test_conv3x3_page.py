@@ -94,8 +94,8 @@ def test_mobilenet_share_and_convnext_kernels(today):
 @pytest.mark.guards("conv-3x3.md", "3x3 is the most common kernel wider than one pixel in")
 def test_kernel_census_against_the_papers_tables(today):
     """Layer counts per kernel size read off the papers' architecture tables: ResNet-50 (He et al., 2016, Table 1:
-    3 + 4 + 6 + 3 bottleneck blocks, one 3x3 each, after a 7x7 stem), RegNetX-200MF (Radosavovic et al., 2020: a
-    3x3 stem and one 3x3 group convolution in each of 1 + 1 + 4 + 7 blocks), EfficientNet-B0 (Tan & Le, 2019,
+    3 + 4 + 6 + 3 bottleneck blocks, one 3x3 each, after a 7x7 stem), MobileNetV2 (Sandler et al., 2018, Table 2:
+    a 3x3 stem and 1 + 2 + 3 + 4 + 3 + 3 + 1 bottlenecks, each with a 3x3 depthwise layer), EfficientNet-B0 (Tan & Le, 2019,
     Table 1: a 3x3 stem, MBConv blocks with 3x3 kernels repeated 1, 2, 3 and 1 times and with 5x5 kernels 2, 3
     and 4 times), MobileNet (Howard et al., 2017, Table 1: one standard 3x3 and 13 depthwise 3x3 layers) and
     ConvNeXt-Tiny (Liu et al., 2022: 3 + 3 + 9 + 3 blocks, each a 7x7 depthwise layer; a 4x4 stem and three 2x2
@@ -104,7 +104,7 @@ def test_kernel_census_against_the_papers_tables(today):
     census = {name: dict(part.split(": ") for part in row[1].split(", ")) for name, row in rows.items()}
     census = {name: {size: int(n) for size, n in c.items()} for name, c in census.items()}
     assert census["ResNet-50"]["3x3"] == 3 + 4 + 6 + 3 and census["ResNet-50"]["7x7"] == 1
-    assert census["RegNetX-200MF"]["3x3"] == 1 + (1 + 1 + 4 + 7)
+    assert census["MobileNetV2"]["3x3"] == 1 + (1 + 2 + 3 + 4 + 3 + 3 + 1)
     assert census["EfficientNet-B0"]["3x3"] == 1 + (1 + 2 + 3 + 1) and census["EfficientNet-B0"]["5x5"] == 2 + 3 + 4
     assert census["MobileNet"]["3x3"] == 1 + 13
     assert census["ConvNeXt-Tiny"]["7x7"] == 3 + 3 + 9 + 3
@@ -113,7 +113,7 @@ def test_kernel_census_against_the_papers_tables(today):
         wider = {size: n for size, n in c.items() if size != "1x1"}
         assert rows[name][2] == max(wider, key=wider.get), name
     v = {k: today.values[k]["value"] for k in today.values}
-    assert v["three_by_three_most_common"] == "ResNet-50, RegNetX-200MF and MobileNet"
+    assert v["three_by_three_most_common"] == "ResNet-50, MobileNetV2 and MobileNet"
     assert (v["efficientnet_5x5"], v["efficientnet_3x3"]) == (9, 8)
     # "more 5x5 than 3x3 depthwise layers": of EfficientNet-B0's 3x3 layers, one (the stem) is not depthwise
     assert census["EfficientNet-B0"]["5x5"] > census["EfficientNet-B0"]["3x3"] - 1

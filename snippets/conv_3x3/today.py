@@ -23,7 +23,7 @@ convnext = keras.applications.ConvNeXtTiny(weights=None, include_top=False, inpu
 shape = (INPUT_SIZE, INPUT_SIZE, 3)
 networks = {  # built without weights: only the layers are needed
     "ResNet-50": keras.applications.ResNet50(weights=None, input_shape=shape),
-    "RegNetX-200MF": keras.applications.RegNetX002(weights=None, input_shape=shape),
+    "MobileNetV2": keras.applications.MobileNetV2(weights=None, input_shape=shape),
     "EfficientNet-B0": keras.applications.EfficientNetB0(weights=None, input_shape=shape),
     "MobileNet": mobilenet,
     "ConvNeXt-Tiny": convnext,
