@@ -77,11 +77,13 @@ def test_shifted_digit_shifts_the_maps(equivariance):
                                                       abs=1e-3)
     assert v["unshifted_difference"] > 1.0  # the maps really move: unshifted, they differ
     assert tuple(v["maps_shape"]) == maps.shape
+    caption = c.figures["shift"].caption
+    assert ("equal the shifted originals exactly" in caption) == (v["max_difference"] == 0)
 
 
 @pytest.mark.checks("convolution/equivariance")
 @pytest.mark.guards("convolution.md", "the maps follow a move by 2 pixels with a move by one cell")
-@pytest.mark.guards("convolution.md", "With a stride of 2, or at the border, the output does not follow every move")
+@pytest.mark.guards("convolution.md", "A stride of 2, or a border, breaks this")
 @pytest.mark.guards("convolution.md", "a stride-2 layer is equivariant only to moves by multiples of 2")
 @pytest.mark.guards("convolution.md", "but no move of the output matches the move by 3")
 @pytest.mark.guards("convolution.md", "where the kernel reads padding instead of ink, they differ by up to")

@@ -66,6 +66,7 @@ publish.figure(
     alt=f"Two rows. Top: the test digit and the map of first-layer filter {f}. Bottom: the digit moved {moves}, "
     f"and the same filter's map, moved by the same amount.",
     caption=f"Move the input {moves}, and the map of filter {f} (like all {maps.shape[-1]}) moves by "
-    f"as much: away from the borders the moved maps equal the shifted originals to within {difference:.2g}. "
+    f"as much: away from the borders the moved maps equal the shifted originals "
+    f"{'exactly' if difference == 0 else f'to within {difference:.2g}'}. "
     f"Thin lines every 7 pixels help to see the move. Colours: {scale_words(fig)}.",
 )

@@ -30,7 +30,6 @@ publish.value("sizes_skipped", words(skipped))
 publish.value("sizes_read_in_full", words(full))
 publish.value("example_size", example.input_size)
 publish.value("example_rows_never_read", rows_never_read[example.input_size])
-publish.value("example_full_size", min(s for s in full if s > example.input_size))
 publish.value("rule", "an even size loses its last row and column, an odd size is read in full" if parity
               else f"sizes {words(skipped)} lose rows; {words(full)} are read in full")
 publish.table("sizes", [(s, ConvConfig("t", s, KERNEL, stride=STRIDE).output_size, n)
