@@ -235,7 +235,7 @@ def test_unit_example_by_hand():
 @pytest.mark.checks("activation/zero_centred")
 @pytest.mark.guards("activation.md", "Not because of the all-positive outputs shown above: ReLU's are never negative")
 @pytest.mark.guards("activation.md", "all of that unit's weight gradients share one sign for a given example")
-@pytest.mark.guards("activation.md", "Its outputs are all positive, and so are ReLU's")
+@pytest.mark.guards("activation.md", "Its outputs are all positive, and ReLU's are never negative")
 @pytest.mark.guards("activation.md", "ReLU's outputs are never negative either, so this is a reason to prefer tanh")
 def test_weight_gradient_signs_by_the_chain_rule():
     """dL/dw_i = (z - target) * input_i by hand; sigmoid inputs give one sign, ReLU inputs one sign or none
