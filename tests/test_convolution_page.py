@@ -281,10 +281,10 @@ def test_animation_captions_say_what_the_rows_read():
 
 
 @pytest.mark.checks("convolution/im2col")
-@pytest.mark.guards("convolution.md", "The whole layer is still one large matrix product once every window is copied")
+@pytest.mark.guards("convolution.md", "so it can be computed as one large matrix product")
 @pytest.mark.guards("convolution.md", "Only after copying every window into a row does the layer become one matrix")
 @pytest.mark.guards("convolution.md", "the kernel weights can be spread into one large, mostly-zero matrix")
-@pytest.mark.guards("readme-map.md", "The whole layer is one large matrix product only once every window is copied")
+@pytest.mark.guards("readme-map.md", "so it can be computed as one large matrix product")
 def test_im2col_product_against_scipy_and_a_toeplitz_matrix():
     from numpy.lib.stride_tricks import sliding_window_view
 
