@@ -13,7 +13,9 @@ for size in range(4, 13):
 # --8<-- [end:lesson]
 
 
-def words(sizes):  # [4, 6, 8] -> "4, 6 and 8"
+def words(sizes):  # [4, 6, 8] -> "4, 6 and 8"; [] -> "no size"
+    if not sizes:
+        return "no size"
     return ", ".join(map(str, sizes[:-1])) + f" and {sizes[-1]}" if len(sizes) > 1 else str(sizes[0])
 
 
