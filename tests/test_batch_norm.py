@@ -165,7 +165,7 @@ def test_keras_runs_batch_norm_at_inference_unfolded(batch):
 @pytest.mark.checks("batch_norm/stages")
 @pytest.mark.guards("batch-norm.md", "Normalised with the stored statistics, every channel's mean lies between")
 @pytest.mark.guards("batch-norm.md", "γ and β then set each channel's own scale and offset, and so how")
-@pytest.mark.guards("batch-norm.md", "after normalisation every box sits around zero")
+@pytest.mark.guards("batch-norm.md", "after normalisation every box sits around zero with a similar height")
 @pytest.mark.guards("batch-norm.md", "Normalising puts every channel on about the same scale")
 def test_stages_against_keras_layer_outputs(model):
     from cnn_glossary.mnist import train

@@ -119,7 +119,9 @@ def test_keras_example_parameter_count(score):
 
 
 @pytest.mark.checks("mnist/score")
-@pytest.mark.guards("mnist.md", "are those moving means and variances")
+@pytest.mark.guards("mnist.md", "are batch normalisation's running means and variances")
+@pytest.mark.guards("mnist.md", "parameters, of which")
+@pytest.mark.guards("mnist.md", "are learned by gradient descent")
 def test_trainable_parameters_by_hand(frozen, score):
     """Batch normalisation keeps 4 numbers per channel, of which 2 (moving mean, variance) are not trained."""
     layers = frozen.data["layers"]  # the layer list the training run recorded
@@ -131,6 +133,11 @@ def test_trainable_parameters_by_hand(frozen, score):
     assert v["non_trainable"]["value"] == non_trainable
     assert v["trainable"]["value"] == frozen.data["parameters"] - non_trainable
     assert v["trainable"]["value"] + v["non_trainable"]["value"] == v["parameters"]["value"]
+    # Keras's own count is the total the page quotes, and the values it does not train are exactly the moving
+    # means and variances
+    model = frozen.load_model()
+    assert model.count_params() == v["parameters"]["value"]
+    assert {w.path.split("/")[-1] for w in model.non_trainable_weights} == {"moving_mean", "moving_variance"}
 
 
 @pytest.mark.checks("mnist/score")
@@ -227,3 +234,26 @@ def test_the_training_scripts_claim_that_conv2_and_conv3_do_most_of_the_work():
     assert "does most of its work on the 14x14 to 10x10 maps (conv2 and conv3)" in " ".join(
         line.lstrip("# ").strip() for line in (ROOT / "src" / "cnn_glossary" / "mnist" / "train.py").read_text().splitlines())
     assert (macs["conv2"] + macs["conv3"]) / sum(macs.values()) > 0.5, macs
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
+@pytest.mark.guards("readme-map.md", "returns the compiled loss first (the mean cross-entropy of the softmax outputs)")
+def test_evaluate_returns_the_compiled_loss_then_its_one_metric(frozen):
+    """The training script compiles one loss and one metric; compiled that way, evaluate returns the mean
+    cross-entropy (computed here with NumPy) first and the accuracy second."""
+    import ast
+    import inspect
+
+    from cnn_glossary.mnist import train
+    from cnn_glossary.mnist.data import load_mnist
+
+    (call,) = [n for n in ast.walk(ast.parse(inspect.getsource(train.train)))
+               if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "compile"]
+    kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg in ("loss", "metrics")}
+    assert kwargs == {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
+    model = frozen.load_model()
+    model.compile(**kwargs)
+    data = load_mnist()
+    x, y = data.x_test[:1000].astype("float32")[..., None] / 255.0, data.y_test[:1000]
+    out = model.evaluate(x, y, batch_size=500, verbose=0)
+    p = np.asarray(model.predict(x, batch_size=500, verbose=0), dtype="float64")
+    assert out[0] == pytest.approx(-np.log(p[np.arange(len(y)), y]).mean(), rel=1e-4)
+    assert out[1] == pytest.approx((p.argmax(1) == y).mean(), abs=1e-6)

@@ -203,7 +203,7 @@ def test_pooling_follows_the_output_size_rule(size, pool, stride, padding):
     assert out.shape[1] == out.shape[2] == expected
 
 
-@pytest.mark.guards("mnist.md", "Keras reports them as non-trainable")
+@pytest.mark.guards("mnist.md", "are batch normalisation's running means and variances")
 @pytest.mark.guards("batch-norm.md", "Keras reports them as non-trainable")
 def test_keras_counts_moving_statistics_as_non_trainable_parameters():
     layer = keras.layers.BatchNormalization()

@@ -44,7 +44,7 @@ publish.value("q3_variance", VARIANCE3, fmt="g")
 publish.value("q3_kernel", float(kernel3[0]), fmt=".4g")
 publish.value("q3_bias", float(bias3[0]), fmt=".4g")
 publish.value("q3_why", f"The scale is γ / √({VARIANCE3:g} + {EPSILON:g}) = {scale3:.4g}: the weight becomes "
-              f"{W3:g} · {scale3:.4g} and the bias β − {MEAN3:g} · {scale3:.4g}. One convolution with a bias replaces the pair.")
+              f"{W3:g} · {scale3:.4g} and the bias β − {MEAN3:g} · {scale3:.4g}. One convolution with a bias.")
 
 # 4. How slowly the moving average follows
 MOMENTUM4, BATCH_MEAN4, STEPS4 = 0.99, 5.0, 100

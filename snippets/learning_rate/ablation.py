@@ -15,7 +15,7 @@ ablations.publish_comparison(data, {"": ("constant_rate", f"a constant learning 
 publish.value("chosen_rate", chosen, fmt="g")
 publish.value("sweep_seed", ablations.SWEEP_SEED)
 publish.value("rates", ", ".join(f"{r:g}" for r in sorted(sweep)))
-publish.table("sweep", [[f"{r:g}", h["val_accuracy"][-1], h["val_loss"][-1], "chosen" if r == chosen else ""]
+publish.table("sweep", [[f"{r:g}", h["val_accuracy"][-1], h["val_loss"][-1], "yes" if r == chosen else "no"]
                         for r, h in sorted(sweep.items())],
-              headers=["constant learning rate", "validation accuracy", "validation loss", ""],
+              headers=["constant learning rate", "validation accuracy", "validation loss", "chosen on validation"],
               fmts=[None, ".2%", ".4f", None])
