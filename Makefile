@@ -40,7 +40,7 @@ preview: $(STAMP)  ## run one snippet, print what it publishes, write its figure
 reproduce: $(STAMP)  ## retrain from scratch and check the committed MNIST result
 	$(BIN)/cnn-glossary reproduce
 
-ablations: $(STAMP)  ## train the recipe with one change each over three seeds (about an hour; not in make test or CI)
+ablations: $(STAMP)  ## train the recipe with one change each over three seeds (about 75 minutes on two quiet cores; not in make test or CI)
 	$(BIN)/python -m cnn_glossary.mnist.ablations
 
 mutation: $(STAMP)  ## mutation score per fast module (mutmut, one worker, nice 19; long, not in make test or CI)
