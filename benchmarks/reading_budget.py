@@ -6,8 +6,8 @@ Usage:
 
 For every page it prints:
 - visible words: the words a reader sees without opening anything, in the page's <article>: prose, headings,
-  lists and admonitions; not code (blocks or inline), tables, figures (with captions), math, or collapsed
-  <details> blocks (a <details open> block counts);
+  lists and admonitions; not code (blocks or inline), tables, figures (with captions), math, collapsed
+  <details> blocks (a <details open> block counts), or the References list that ends a page that cites;
 - words before the first figure (or image): how much a reader reads before the first picture;
 - the first paragraph's length in words;
 - the Flesch-Kincaid grade of the visible prose (paragraphs, list items, admonition text; not headings):
@@ -73,6 +73,10 @@ class Reader(html.parser.HTMLParser):
             self.in_article = 1
             return
         if not self.in_article:
+            return
+        if tag == "h2" and attrs.get("id") == "references":  # the works cited close the page: a list, not reading
+            self.flush()
+            self.in_article = 0
             return
         if tag in ("figure", "img") and self.page.words_before_figure is None and not self.skipping():
             self.flush()

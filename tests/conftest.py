@@ -183,6 +183,24 @@ def _close_figures():
         sys.modules["matplotlib.pyplot"].close("all")
 
 
+@pytest.fixture
+def default_sigint():
+    """Ctrl-C as a terminal delivers it, whatever this run inherited.
+
+    A shell that starts a command in the background (``make test &``) or through some wrappers starts it with
+    SIGINT ignored; Python then installs no KeyboardInterrupt handler, and so would a build this test starts
+    (an ignored signal stays ignored across exec). This restores Python's handler in the test process for the
+    test's duration; a child started meanwhile begins with the default disposition, and Python installs its
+    handler there too.
+    """
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 def alive(pid: int) -> bool:
     """Whether process ``pid`` is still running (a zombie or a dead process is not), read from /proc."""
     try:

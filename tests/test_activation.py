@@ -66,7 +66,7 @@ def test_autodiff_derivatives_match_closed_forms(name):
 @pytest.mark.checks("activation/worked")
 @pytest.mark.guards("activation.md", "through ten layers the slopes alone contribute a factor of at most")
 @pytest.mark.guards("activation.md", "both are smooth and dip below zero")
-@pytest.mark.guards("readme-map.md", "its slope never exceeds a quarter")
+@pytest.mark.guards("readme-map.md", "The sigmoid's slope never exceeds a quarter")
 @pytest.mark.guards("activation.md", "Keras's own two defaults differ")
 @pytest.mark.guards("activation.md", "Keras has two Leaky ReLU defaults")
 def test_worked_numbers_against_scipy_and_closed_forms():
@@ -162,6 +162,10 @@ def test_collapse_snippet():
 @pytest.mark.checks("activation/dead_units")
 @pytest.mark.guards("activation.md", "why the first layer is quiet")
 @pytest.mark.guards("activation.md", "In the first layer, part of the silence has a simple cause")
+@pytest.mark.guards("activation.md", "ReLU units that never fire in our network")
+@pytest.mark.guards("activation.md", "output zero for all")
+@pytest.mark.guards("activation.md", "channels never fire")
+@pytest.mark.guards("activation.md", "window sees only zero pixels in every test image")
 def test_never_firing_counts_against_numpy():
     """The snippet's table, checked on the frozen model against a plain per-layer count."""
     import keras
@@ -184,6 +188,7 @@ def test_never_firing_counts_against_numpy():
         assert row[4] == pytest.approx(never.mean())
         assert row[6] == never.reshape(-1, never.shape[-1]).all(axis=0).sum()
     assert c.values["dead_units"]["value"] == sum(r[3] for r in rows)
+    assert c.values["dead_units"]["value"] > 0  # the heading says our network has such units
     assert c.values["total_units"]["value"] == sum(r[2] for r in rows)
     # blank border: positions whose 3x3 window sees no ink in any test image
     ink = np.pad(x[..., 0].max(axis=0) > 0, 1)
@@ -233,31 +238,52 @@ def test_unit_example_by_hand():
 
 
 @pytest.mark.checks("activation/zero_centred")
-@pytest.mark.guards("activation.md", "the small slopes and the all-positive outputs shown above")
+@pytest.mark.guards("activation.md", "Not because of the all-positive outputs shown above: ReLU's are never negative")
 @pytest.mark.guards("activation.md", "all of that unit's weight gradients share one sign for a given example")
+@pytest.mark.guards("activation.md", "Its outputs are all positive, and ReLU's are never negative")
+@pytest.mark.guards("activation.md", "ReLU's outputs are never negative either, so this is a reason to prefer tanh")
 def test_weight_gradient_signs_by_the_chain_rule():
-    """dL/dw_i = (z - target) * input_i by hand; sigmoid inputs give one sign, tanh inputs give both."""
+    """dL/dw_i = (z - target) * input_i by hand; sigmoid inputs give one sign, ReLU inputs one sign or none
+    (zero inputs), tanh inputs both signs."""
     rng = np.random.default_rng(5)
     a, w = sigmoid(rng.normal(size=6)), rng.normal(size=6)
     dz, dw = act.weight_gradient(a, w, 0.3, 1.0)
     assert dz == pytest.approx(a @ w + 0.3 - 1.0)
     np.testing.assert_allclose(dw, dz * a, rtol=1e-12)
+    # ReLU's outputs are never negative either, so they give one-sign weight gradients too (a zero input, none)
+    r = np.maximum(rng.normal(size=12), 0.0)
+    _, dw_relu = act.weight_gradient(r, rng.normal(size=12), 0.3, 1.0)
+    assert (r >= 0).all() and (r > 0).any() and (r == 0).any()
+    assert len(set(np.sign(dw_relu[r > 0]))) == 1 and (dw_relu[r == 0] == 0).all()
 
     c = publish.collect(SNIPPETS / "zero_centred.py")
     v = {k: d["value"] for k, d in c.values.items()}
     n = v["n_weights"]
-    for name in ("sigmoid", "tanh"):
-        assert v[f"{name}_positive"] + v[f"{name}_negative"] == n
+    for name in ("sigmoid", "relu", "tanh"):
+        assert v[f"{name}_positive"] + v[f"{name}_negative"] + v[f"{name}_zero"] == n
         assert len(v[f"{name}_signs"].split()) == n
+    assert v["sigmoid_zero"] == v["tanh_zero"] == 0
     inputs = [float(t.replace("−", "-")) for t in v["sigmoid_inputs"].split(", ")]
     assert all(0 < t < 1 for t in inputs)
     # the page: one sign for sigmoid inputs, both signs for tanh inputs
     assert n in (v["sigmoid_positive"], v["sigmoid_negative"])
     assert v["tanh_positive"] > 0 and v["tanh_negative"] > 0
+    # ReLU: the inputs are never negative, so the weight gradients that are not zero share one sign
+    relu_inputs = [float(t.replace("−", "-")) for t in v["relu_inputs"].split(", ")]
+    assert all(t >= 0 for t in relu_inputs) and 0 < v["relu_zero"] < n
+    assert 0 in (v["relu_positive"], v["relu_negative"])
+    # ReLU of the same pre-activations: positive exactly where the sigmoid is above 1/2, and equal to the
+    # pre-activation recovered from the sigmoid (both printed to two decimals, so within their rounding)
+    sig = np.array(inputs)
+    assert ((np.array(relu_inputs) > 0) == (sig > 0.5)).all()
+    z = np.log(sig / (1 - sig))
+    rounding = 0.005 + 0.005 / (sig * (1 - sig))  # the ReLU value's rounding plus the sigmoid's, carried through
+    assert (np.abs(np.array(relu_inputs) - np.maximum(z, 0)) <= rounding + 1e-12).all()
     # each sign is the error signal's sign times the input's sign
-    for name in ("sigmoid", "tanh"):
+    for name in ("sigmoid", "relu", "tanh"):
         xs = [float(t.replace("−", "-")) for t in v[f"{name}_inputs"].split(", ")]
-        expected = ["+" if np.sign(v[f"{name}_dz"]) * np.sign(t) > 0 else "−" for t in xs]
+        expected = ["+" if np.sign(v[f"{name}_dz"]) * np.sign(t) > 0 else "−" if np.sign(v[f"{name}_dz"]) * np.sign(t) < 0
+                    else "0" for t in xs]
         assert v[f"{name}_signs"].split() == expected
 
 
@@ -354,3 +380,24 @@ def test_never_firing_reads_every_image_in_inference_mode():
     (row,) = act.never_firing(model, x, batch_size=2)
     alive = ~row["dead_mask"][..., 0]
     assert alive[0, 0] and alive.sum() == 1  # the first image counts; the dim pixels never pass 0.5
+
+
+@pytest.mark.guards("activation.md", "softmax, which ends our MNIST network, reads all ten scores")
+def test_relu_acts_on_each_unit_alone_and_our_softmax_reads_all_ten_scores():
+    """Change one input: an element-wise activation changes one output, softmax changes all of them. Our trained
+    network ends with a softmax over ten scores."""
+    import keras
+
+    from cnn_glossary.mnist import results
+
+    model = results.load_result().load_model()
+    last = model.layers[-1]
+    assert type(last).__name__ == "Softmax" and tuple(last.output.shape[1:]) == (10,)
+    z = np.random.default_rng(2).normal(size=(1, 10)).astype("float32")
+    bumped = z.copy()
+    bumped[0, 3] += 1.0
+    for f in (keras.activations.relu, keras.activations.sigmoid, keras.activations.tanh):
+        changed = np.flatnonzero(np.asarray(f(bumped)) != np.asarray(f(z)))
+        assert changed.tolist() in ([3], []), f.__name__  # only the unit whose input moved
+    changed = np.flatnonzero(np.abs(np.asarray(last(bumped)) - np.asarray(last(z))) > 1e-7)
+    assert changed.size == 10  # every probability moved

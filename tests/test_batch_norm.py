@@ -69,6 +69,8 @@ def test_fold_against_tf_conv2d_and_keras_batch_norm():
 @pytest.mark.checks("batch_norm/modes")
 @pytest.mark.guards("batch-norm.md", "the two modes differ by up to")
 @pytest.mark.guards("batch-norm.md", "stored averages at inference; the outputs differ (measured above)")
+@pytest.mark.guards("batch-norm.md", "That gap is in the batch statistics: ours are computed in double precision")
+@pytest.mark.guards("batch-norm.md", "Keras's layer takes them from tf.nn.moments in single precision")
 def test_training_and_inference_modes(model, batch):
     v = values(c := publish.collect(SNIPPETS / "modes.py"))
     bn = model.get_layer("conv1_bn")
@@ -79,8 +81,8 @@ def test_training_and_inference_modes(model, batch):
     assert (v["epsilon"], v["momentum"]) == pytest.approx((bn.epsilon, bn.get_config()["momentum"]))
     assert (v["gamma"], v["beta"], v["moving_mean"], v["moving_variance"]) == pytest.approx((gamma, beta, mean, var))
     column = conv1[..., ch].astype("float64")  # batch statistics by hand, in double precision
-    assert v["batch_mean"] == pytest.approx(column.mean(), abs=1e-6)
-    assert v["batch_variance"] == pytest.approx(((column - column.mean()) ** 2).mean(), rel=1e-4)
+    assert v["batch_mean"] == pytest.approx(column.mean(), rel=1e-9, abs=1e-12)
+    assert v["batch_variance"] == pytest.approx(((column - column.mean()) ** 2).mean(), rel=1e-9)
     # the worked rows against Keras's layer itself
     rows = c.tables["worked"]["rows"]
     r, col = (int(t) for t in v["pixel"].strip("()").split(","))
@@ -96,6 +98,25 @@ def test_training_and_inference_modes(model, batch):
     for i, _, training, _ in rows:
         assert training == pytest.approx(train[i, r, col, ch], abs=1e-3)
     assert v["ours_vs_keras_inference"] < 1e-5 and v["ours_vs_keras_training"] < 2e-3
+    # where the training-mode gap comes from: Keras's layer gets its batch statistics from tf.nn.moments
+    # (single precision); with those, the formula reproduces Keras; with double-precision ones it does not
+    import inspect
+
+    from keras.src.backend.tensorflow import nn as tf_nn
+
+    assert "tf.nn.moments" in inspect.getsource(tf_nn._compute_moments)
+    flat = conv1.reshape(-1, conv1.shape[-1])
+    mean64 = flat.astype("float64").mean(axis=0)
+    var64 = ((flat.astype("float64") - mean64) ** 2).mean(axis=0)
+    mean32, var32 = (np.asarray(a, "float64") for a in tf.nn.moments(tf.constant(conv1), axes=[0, 1, 2]))
+    g, b = (np.asarray(w, "float64") for w in bn.weights[:2])
+    by_keras_statistics = g * (conv1 - mean32) / np.sqrt(var32 + bn.epsilon) + b
+    by_exact_statistics = g * (conv1 - mean64) / np.sqrt(var64 + bn.epsilon) + b
+    gap_keras, gap_exact = (np.abs(o - train).max() for o in (by_keras_statistics, by_exact_statistics))
+    assert v["keras_statistics_vs_keras_training"] == pytest.approx(gap_keras, rel=0.05, abs=1e-7)
+    assert v["ours_vs_keras_training"] == pytest.approx(gap_exact, rel=1e-3)
+    assert v["variance_relative_difference"] == pytest.approx(np.abs(var32 / var64 - 1).max(), rel=1e-3)
+    assert gap_keras < 1e-5 and gap_exact > 20 * gap_keras  # the page: the statistics explain the gap
     assert v["mode_difference"] == pytest.approx(np.abs(train - infer).max(), rel=1e-3)
     assert v["probability_difference"] == pytest.approx(np.abs(p_train - p_infer).max(), rel=1e-3)
     assert v["predictions_changed"] == int((p_train.argmax(1) != p_infer.argmax(1)).sum())
@@ -120,7 +141,74 @@ def test_learned_parameters_read_back(model):
         assert g == f"{layer.gamma.numpy().min():.2f} to {layer.gamma.numpy().max():.2f}"
 
 
+@pytest.mark.guards("batch-norm.md", "Keras does not fold it for you: predict still runs each batch-norm layer")
+def test_keras_runs_batch_norm_at_inference_unfolded(batch):
+    from cnn_glossary.mnist import results
+
+    own = results.load_result().load_model()  # changed below: not the shared fixture
+    bns = [layer for layer in own.layers if isinstance(layer, L.BatchNormalization)]
+    assert len(bns) == 5
+    before = own.predict(batch[:8], verbose=0)
+    for layer in bns:  # the moving statistics are still read at every prediction, layer by layer
+        mean = layer.moving_mean.numpy()
+        layer.moving_mean.assign(mean + 1.0)
+        assert np.abs(own.predict(batch[:8], verbose=0) - before).max() > 1e-3, layer.name
+        layer.moving_mean.assign(mean)
+    np.testing.assert_array_equal(own.predict(batch[:8], verbose=0), before)
+    for layer in bns:  # and the convolutions' kernels are the trained ones, not folded
+        conv = own.get_layer(layer.name.removesuffix("_bn"))
+        gamma, _, _, var = (np.asarray(w) for w in layer.weights)
+        assert not conv.use_bias
+        assert not np.allclose(np.asarray(conv.kernel), np.asarray(conv.kernel) * gamma / np.sqrt(var + layer.epsilon))
+
+
+@pytest.mark.checks("batch_norm/stages")
+@pytest.mark.guards("batch-norm.md", "Normalised with the stored statistics, every channel's mean lies between")
+@pytest.mark.guards("batch-norm.md", "γ and β then set each channel's own scale and offset, and so how")
+@pytest.mark.guards("batch-norm.md", "after normalisation every box sits around zero with a similar height")
+@pytest.mark.guards("batch-norm.md", "Normalising puts every channel on about the same scale")
+def test_stages_against_keras_layer_outputs(model):
+    from cnn_glossary.mnist import train
+    from cnn_glossary.mnist.data import load_mnist
+
+    c = publish.collect(SNIPPETS / "stages.py")
+    v = values(c)
+    layer, n = v["layer"], v["n_digits"]
+    _, (x_val, _), (x_test, _) = train.split(load_mnist())
+    bn = model.get_layer(f"{layer}_bn")
+    probe = keras.Model(model.input, [model.get_layer(f"{layer}{suffix}").output for suffix in ("", "_bn", "_relu")])
+    conv, out, relu = (np.asarray(a, "float64") for a in probe(x_val[:n], training=False))
+    gamma, beta = (np.asarray(w, "float64") for w in bn.weights[:2])
+    assert v["channels"] == conv.shape[-1] == len(gamma) and v["n_values"] == conv[..., 0].size
+    stats = {"raw": [], "normalised": []}
+    for ch in range(conv.shape[-1]):  # channel by channel, from Keras's own outputs
+        raw = conv[..., ch].ravel()
+        normalised = (out[..., ch].ravel() - beta[ch]) / gamma[ch]  # undo gamma and beta of Keras's output
+        for key, x in (("raw", raw), ("normalised", normalised)):
+            m = x.sum() / x.size
+            stats[key].append((m, np.sqrt(((x - m) ** 2).sum() / x.size)))
+    for key, rows in stats.items():
+        means, stds = np.array(rows).T
+        assert v[f"{key}_mean_low"] == pytest.approx(means.min(), abs=1e-4)
+        assert v[f"{key}_mean_high"] == pytest.approx(means.max(), abs=1e-4)
+        assert v[f"{key}_std_low"] == pytest.approx(stds.min(), rel=1e-4)
+        assert v[f"{key}_std_high"] == pytest.approx(stds.max(), rel=1e-4)
+    zeroed = (relu == 0).reshape(-1, relu.shape[-1]).mean(axis=0)  # what Keras's ReLU layer actually zeroed
+    assert (v["cut_low"], v["cut_high"]) == pytest.approx((zeroed.min(), zeroed.max()), abs=1e-4)
+    assert v["keras_difference"] < 1e-4
+    # the page and caption: raw channels sit at different places and scales; normalised, all on one scale
+    # (mean near 0, spread near 1); gamma and beta spread them out again
+    assert v["raw_mean_high"] - v["raw_mean_low"] > 1 and v["raw_std_high"] / v["raw_std_low"] > 1.5
+    assert -0.3 < v["normalised_mean_low"] and v["normalised_mean_high"] < 0.3
+    assert 0.8 < v["normalised_std_low"] and v["normalised_std_high"] < 1.3
+    scaled_std = (out.reshape(-1, out.shape[-1])).std(axis=0)
+    assert scaled_std.max() / scaled_std.min() > v["normalised_std_high"] / v["normalised_std_low"]
+    assert 0 < v["cut_low"] < v["cut_high"] < 1
+    assert "validation digits" in c.figures["stages"].caption
+
+
 @pytest.mark.checks("batch_norm/fold")
+@pytest.mark.guards("batch-norm.md", "then all it costs is a bias added to that convolution's output")
 @pytest.mark.guards("batch-norm.md", "β already does the bias's job")
 @pytest.mark.guards("batch-norm.md", "which is rounding error in single precision")
 def test_folded_convolutions_equal_keras_conv_plus_bn(model, batch):

@@ -17,7 +17,7 @@ from scipy.signal import correlate2d
 
 from cnn_glossary import publish
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 keras = pytest.importorskip("keras")
 L = keras.layers
@@ -25,6 +25,7 @@ SNIPPETS = ROOT / "snippets" / "conv_3x3"
 
 
 @pytest.mark.checks("conv_3x3/worked")
+@pytest.mark.guards("conv-3x3.md", "input cells, but not equally")
 def test_worked_example_against_keras_layers_and_their_gradient():
     import tensorflow as tf
 
@@ -46,6 +47,7 @@ def test_worked_example_against_keras_layers_and_their_gradient():
     assert np.array_equal(grad, paths)  # with unit weights the gradient counts the paths
     assert v["cells_seen"] == int((grad > 0).sum()) == 25
     assert (v["centre_paths"], v["corner_paths"]) == (grad[2, 2], grad[0, 0])
+    assert grad[2, 2] > grad[0, 0] > 0  # every cell counts, but not equally
     C = v["channels"]
     two = keras.Sequential([keras.Input((5, 5, C)), L.Conv2D(C, 3, use_bias=False), L.Conv2D(C, 3, use_bias=False)])
     one = keras.Sequential([keras.Input((5, 5, C)), L.Conv2D(C, 5, use_bias=False)])
@@ -53,11 +55,16 @@ def test_worked_example_against_keras_layers_and_their_gradient():
     assert v["two_3x3_parameters"] < v["one_5x5_parameters"]
 
 
+@pytest.fixture(scope="module")
+def today():
+    return published("conv_3x3/today")  # the build's fresh cache entry, else a run (it builds five networks)
+
+
 @pytest.mark.checks("conv_3x3/today")
 @pytest.mark.guards("conv-3x3.md", "MobileNet spends most of its compute in 1x1 layers")
 @pytest.mark.guards("conv-3x3.md", "replaces every standard 3x3 layer but the first by a")
-def test_mobilenet_share_and_convnext_kernels():
-    c = publish.collect(SNIPPETS / "today.py")
+def test_mobilenet_share_and_convnext_kernels(today):
+    c = today
     v = {k: c.values[k]["value"] for k in c.values}
     # the published MobileNet table (Howard et al., 2017, Table 2)
     assert abs(v["share_1x1"] - 0.9486) < 0.001
@@ -79,3 +86,45 @@ def test_mobilenet_share_and_convnext_kernels():
                if layer.get_config().get("groups", 1) > 1}  # depthwise: one group per channel
     assert kernels == {(7, 7)} and v["convnext_kernel"] == "7x7"
     assert v["convnext_depthwise"] == sum(1 for layer in convnext.layers if layer.get_config().get("groups", 1) > 1)
+
+
+@pytest.mark.checks("conv_3x3/today")
+@pytest.mark.guards("conv-3x3.md", "3x3 is still the most common kernel wider than one pixel in widely used designs")
+@pytest.mark.guards("conv-3x3.md", "has more 5x5 than 3x3 depthwise layers")
+@pytest.mark.guards("readme-map.md", "has more 5x5 than 3x3 depthwise layers")
+@pytest.mark.guards("readme-map.md", "3x3 is still the most common kernel wider than one pixel in widely used designs")
+@pytest.mark.guards("conv-3x3.md", "3x3 is the most common kernel wider than one pixel in")
+def test_kernel_census_against_the_papers_tables(today):
+    """Layer counts per kernel size read off the papers' architecture tables: ResNet-50 (He et al., 2016, Table 1:
+    3 + 4 + 6 + 3 bottleneck blocks, one 3x3 each, after a 7x7 stem), MobileNetV2 (Sandler et al., 2018, Table 2:
+    a 3x3 stem and 1 + 2 + 3 + 4 + 3 + 3 + 1 bottlenecks, each with a 3x3 depthwise layer), EfficientNet-B0 (Tan & Le, 2019,
+    Table 1: a 3x3 stem, MBConv blocks with 3x3 kernels repeated 1, 2, 3 and 1 times and with 5x5 kernels 2, 3
+    and 4 times), MobileNet (Howard et al., 2017, Table 1: one standard 3x3 and 13 depthwise 3x3 layers) and
+    ConvNeXt-Tiny (Liu et al., 2022: 3 + 3 + 9 + 3 blocks, each a 7x7 depthwise layer; a 4x4 stem and three 2x2
+    downsampling layers)."""
+    rows = {row[0]: row for row in today.tables["census"]["rows"]}
+    census = {name: dict(part.split(": ") for part in row[1].split(", ")) for name, row in rows.items()}
+    census = {name: {size: int(n) for size, n in c.items()} for name, c in census.items()}
+    assert census["ResNet-50"]["3x3"] == 3 + 4 + 6 + 3 and census["ResNet-50"]["7x7"] == 1
+    assert census["MobileNetV2"]["3x3"] == 1 + (1 + 2 + 3 + 4 + 3 + 3 + 1)
+    assert census["EfficientNet-B0"]["3x3"] == 1 + (1 + 2 + 3 + 1) and census["EfficientNet-B0"]["5x5"] == 2 + 3 + 4
+    assert census["MobileNet"]["3x3"] == 1 + 13
+    assert census["ConvNeXt-Tiny"]["7x7"] == 3 + 3 + 9 + 3
+    assert census["ConvNeXt-Tiny"].get("4x4") == 1 and census["ConvNeXt-Tiny"].get("2x2") == 3
+    for name, c in census.items():  # the "most common wider than 1x1" column, by hand
+        wider = {size: n for size, n in c.items() if size != "1x1"}
+        assert rows[name][2] == max(wider, key=wider.get), name
+    v = {k: today.values[k]["value"] for k in today.values}
+    assert v["three_by_three_most_common"] == "ResNet-50, MobileNetV2 and MobileNet"
+    assert (v["efficientnet_5x5"], v["efficientnet_3x3"]) == (9, 8)
+    # "more 5x5 than 3x3 depthwise layers": of EfficientNet-B0's 3x3 layers, one (the stem) is not depthwise
+    assert census["EfficientNet-B0"]["5x5"] > census["EfficientNet-B0"]["3x3"] - 1
+
+
+def test_most_common_kernel_wider_than_1x1():
+    from cnn_glossary.counting import most_common_wider_than_1x1
+
+    assert most_common_wider_than_1x1({"1x1": 40, "3x3": 16, "7x7": 1}) == "3x3"
+    assert most_common_wider_than_1x1({"1x1": 4, "3x3": 2, "5x5": 2}) == "3x3 and 5x5"
+    with pytest.raises(ValueError):
+        most_common_wider_than_1x1({"1x1": 3})

@@ -90,6 +90,9 @@ def test_alternating_least_squares_is_as_good_as_an_independent_solver():
 @pytest.mark.guards("conv-3x3.md", "Only a wider middle layer makes the fit exact")
 @pytest.mark.guards("conv-3x3.md", "Equal-width linear stacks cannot fit random 5x5 kernels")
 @pytest.mark.guards("conv-3x3.md", "Each is the smallest width the counting argument allows")
+@pytest.mark.guards("conv-3x3.md", "but not every 5x5 layer can be written that way")
+@pytest.mark.guards("conv-3x3.md", "middle channels reproduce every kernel drawn")
+@pytest.mark.guards("readme-map.md", "at equal width they compute a different set of functions")
 def test_fit_snippet_curve():
     c = publish.collect(ROOT / "snippets" / "conv_3x3" / "fit.py")
     rows = c.tables["fit"]["rows"]

@@ -227,3 +227,143 @@ def test_stride_two_leaves_the_last_row_and_column_unread():
         read.update(range(start, start + k))
         start += s
     assert sorted(set(range(i)) - read) == [i - 1]  # exactly the last row (and, by symmetry, column) is unread
+
+
+def rows_read_numpy(size: int, kernel_size: int, stride: int) -> np.ndarray:
+    """A NumPy count: how often each input row is read by the windows of a valid (unpadded) convolution."""
+    counts = np.zeros(size, dtype=int)
+    for start in range(0, size - kernel_size + 1, stride):  # every window that fits
+        counts[start:start + kernel_size] += 1
+    return counts
+
+
+def rows_read_by_gradient(size: int, kernel_size: int, stride: int) -> np.ndarray:
+    """Which input rows TensorFlow's conv2d reads: those with a non-zero gradient of the summed output."""
+    import tensorflow as tf
+
+    x = tf.Variable(tf.ones((1, size, size, 1)))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.nn.conv2d(x, tf.ones((kernel_size, kernel_size, 1, 1)), stride, "VALID"))
+    return np.abs(tape.gradient(y, x).numpy()[0, :, :, 0]).sum(axis=1) > 0
+
+
+@pytest.mark.checks("convolution/unread")
+@pytest.mark.guards("convolution.md", "pixels lose their last row and column, while")
+@pytest.mark.guards("convolution.md", "an even size loses its last row and column, an odd size is read in full")
+@pytest.mark.guards("readme-map.md", "a 3x3 kernel with stride 2 skips them on even sizes and reads odd sizes in full")
+def test_sizes_that_stride_two_leaves_unread_against_numpy_and_gradients():
+    c = publish.collect(SNIPPETS / "unread.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    k, s = v["kernel_size"], v["stride"]
+    assert (k, s) == (3, 2)
+    for size, never in v["rows_never_read"]:
+        counts = rows_read_numpy(size, k, s)
+        assert never == int((counts == 0).sum()), size
+        assert np.array_equal(counts > 0, rows_read_by_gradient(size, k, s)), size
+    # the published word lists, from the NumPy count
+    skipped = [size for size, _ in v["rows_never_read"] if (rows_read_numpy(size, k, s) == 0).any()]
+    full = [size for size, _ in v["rows_never_read"] if (rows_read_numpy(size, k, s) > 0).all()]
+    assert v["sizes_skipped"] == ", ".join(map(str, skipped[:-1])) + f" and {skipped[-1]}"
+    assert v["sizes_read_in_full"] == ", ".join(map(str, full[:-1])) + f" and {full[-1]}"
+    assert 5 in full and 7 in full and 4 in skipped  # the sizes the issue named
+    # "an even size loses its last row and column, an odd size is read in full": for every size up to 60
+    for size in range(k, 61):
+        counts = rows_read_numpy(size, k, s)
+        if size % 2 == 0:
+            assert list(np.flatnonzero(counts == 0)) == [size - 1], size
+        else:
+            assert (counts > 0).all(), size
+    assert v["rule"] == "an even size loses its last row and column, an odd size is read in full"
+    # the third animation, which the page points to, has the same kernel and stride and one of these sizes
+    example = by_name("no_padding_strides_odd")
+    assert v["example_size"] == example.input_size and (example.kernel_size, example.stride) == (k, s)
+    assert list(np.flatnonzero(rows_read_numpy(example.input_size, k, s) == 0)) == [example.input_size - 1]
+    assert v["example_rows_never_read"] == 1 and example.input_size in skipped
+    assert c.tables["sizes"]["rows"] == [
+        [size, (size - k) // s + 1, int((rows_read_numpy(size, k, s) == 0).sum())] for size, _ in v["rows_never_read"]]
+
+
+def test_animation_captions_say_what_the_rows_read():
+    """A caption that says cells are never read belongs to a row whose windows skip input; 'every input cell is
+    read' to a row that reads all of it (checked against the gradient of TensorFlow's conv2d)."""
+    from cnn_glossary.conv_table import DESCRIPTIONS
+
+    for config in CONV_TABLE:
+        x = example_input(config, 0)
+        before, after = config.pads
+        k_eff = config.kernel_size + (config.kernel_size - 1) * (config.dilation - 1)
+        if "never read" in DESCRIPTIONS[config.name] or "every input cell is read" in DESCRIPTIONS[config.name]:
+            import tensorflow as tf
+
+            xt = tf.Variable(np.pad(x, (before, after))[None, :, :, None])
+            dilated = np.zeros((k_eff, k_eff), "float32")
+            dilated[:: config.dilation, :: config.dilation] = 1
+            with tf.GradientTape() as tape:
+                y = tf.reduce_sum(tf.nn.conv2d(xt, dilated[:, :, None, None], config.stride, "VALID"))
+            read = np.abs(tape.gradient(y, xt).numpy()[0, :, :, 0]) > 0
+            real = read[before:before + config.input_size, before:before + config.input_size]
+            assert real.all() == ("every input cell is read" in DESCRIPTIONS[config.name]), config.name
+
+
+@pytest.mark.checks("convolution/im2col")
+@pytest.mark.guards("convolution.md", "so it can be computed as one large matrix product")
+@pytest.mark.guards("convolution.md", "Only after copying every window into a row does the layer become one matrix")
+@pytest.mark.guards("convolution.md", "the kernel weights can be spread into one large, mostly-zero matrix")
+@pytest.mark.guards("readme-map.md", "so it can be computed as one large matrix product")
+def test_im2col_product_against_scipy_and_a_toeplitz_matrix():
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    c = publish.collect(SNIPPETS / "im2col.py")
+    v = {k: np.array(d["value"]) for k, d in c.values.items()}
+    x, kernel, bias, product = v["input"], v["kernel"], v["bias"], v["product"]
+    h, w, cin = x.shape
+    k, cout = kernel.shape[0], kernel.shape[-1]
+    o = h - k + 1
+    # the reference: SciPy cross-correlation of each input channel with its kernel slice, summed, plus the bias
+    ref = np.stack([sum(correlate2d(x[:, :, ch], kernel[:, :, ch, f], mode="valid") for ch in range(cin)) + bias[f]
+                    for f in range(cout)], axis=-1)
+    # im2col built independently: NumPy's sliding windows, each flattened in the kernel's (kh, kw, cin) order
+    windows = sliding_window_view(x, (k, k), axis=(0, 1))  # (o, o, cin, k, k)
+    patches = windows.transpose(0, 1, 3, 4, 2).reshape(o * o, k * k * cin)
+    assert np.allclose(patches @ kernel.reshape(-1, cout) + bias, ref.reshape(o * o, cout))
+    assert np.allclose(product, ref.reshape(o * o, cout))
+    assert str(v["patches_shape"]) == f"{o * o}x{k * k * cin}" and str(v["weights_shape"]) == f"{k * k * cin}x{cout}"
+    assert str(v["output_shape"]) == f"{o}x{o}x{cout}" and float(v["max_difference"]) < 1e-5
+    # the same layer as one large, mostly-zero matrix times the flattened input (a Toeplitz-structured matrix)
+    big = np.zeros((o * o * cout, h * w * cin))
+    for r in range(o):
+        for q in range(o):
+            for f in range(cout):
+                for i in range(k):
+                    for j in range(k):
+                        for ch in range(cin):
+                            big[(r * o + q) * cout + f, ((r + i) * w + (q + j)) * cin + ch] = kernel[i, j, ch, f]
+    assert np.allclose(big @ x.reshape(-1) + np.tile(bias, o * o), ref.reshape(-1))
+    assert (big == 0).mean() > 0.5  # mostly zeros
+
+
+@pytest.mark.guards("convolution.md", "Keras and TensorFlow do this without turning the kernel round")
+@pytest.mark.guards("convolution.md", "Keras and TensorFlow (measured below)")
+def test_keras_and_tensorflow_cross_correlate():
+    """A Keras Conv2D layer and tf.nn.conv2d, given a kernel that is not symmetric, match SciPy's correlate2d and
+    not its convolve2d."""
+    from cnn_glossary.conv_table import keras_conv2d, tf_conv2d
+
+    x = np.random.default_rng(11).normal(size=(6, 6)).astype("float32")
+    kernel = np.arange(9, dtype="float32").reshape(3, 3)
+    keras_out, _, _ = keras_conv2d(x[:, :, None], kernel[:, :, None, None], np.zeros(1, "float32"))
+    for out in (keras_out[:, :, 0], tf_conv2d(x, kernel)):
+        assert np.allclose(out, correlate2d(x, kernel, mode="valid"), atol=1e-4)
+        assert not np.allclose(out, convolve2d(x, kernel, mode="valid"), atol=1e-2)
+
+
+@pytest.mark.checks("convolution/animations")
+def test_captions_keep_the_descriptions_spelling(animations):
+    """Each caption starts with its row's description, only the first letter raised ("TensorFlow" stays)."""
+    from cnn_glossary.conv_table import DESCRIPTIONS
+
+    for config in CONV_TABLE:
+        d = DESCRIPTIONS[config.name]
+        caption = animations.figures[config.name].caption
+        assert caption.startswith(d[0].upper() + d[1:] + "."), caption
+        assert f"output {config.output_size}x{config.output_size}" in caption

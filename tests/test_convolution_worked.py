@@ -49,10 +49,16 @@ def _first_layer_numpy(model, image):
     return np.maximum(gamma * (z - mean) / np.sqrt(var + eps) + beta, 0.0)
 
 
+@pytest.fixture(scope="module")
+def equivariance():
+    return publish.collect(SNIPPETS / "equivariance.py")
+
+
 @pytest.mark.checks("convolution/equivariance")
 @pytest.mark.guards("convolution.md", "maps moved by the same amount: away from the borders")
-def test_shifted_digit_shifts_the_maps():
-    c = publish.collect(SNIPPETS / "equivariance.py")
+@pytest.mark.guards("convolution.md", "exactly at stride 1 and away from the borders, as measured below")
+def test_shifted_digit_shifts_the_maps(equivariance):
+    c = equivariance
     v = {k: d["value"] for k, d in c.values.items()}
     down, right = v["down"], v["right"]
     assert 1 <= abs(down) <= 5 and 1 <= abs(right) <= 5  # "a few pixels"
@@ -71,3 +77,49 @@ def test_shifted_digit_shifts_the_maps():
                                                       abs=1e-3)
     assert v["unshifted_difference"] > 1.0  # the maps really move: unshifted, they differ
     assert tuple(v["maps_shape"]) == maps.shape
+    caption = c.figures["shift"].caption
+    assert ("equal the shifted originals exactly" in caption) == (v["max_difference"] == 0)
+
+
+@pytest.mark.checks("convolution/equivariance")
+@pytest.mark.guards("convolution.md", "the maps follow a move by 2 pixels with a move by one cell")
+@pytest.mark.guards("convolution.md", "A stride of 2, or a border, breaks this")
+@pytest.mark.guards("convolution.md", "a stride-2 layer is equivariant only to moves by multiples of 2")
+@pytest.mark.guards("convolution.md", "but no move of the output matches the move by 3")
+@pytest.mark.guards("convolution.md", "where the kernel reads padding instead of ink, they differ by up to")
+def test_equivariance_fails_at_stride_two_for_odd_moves_and_at_the_border(equivariance):
+    """The conditions, recomputed with SciPy and NumPy: a stride-2 reading (every second row and column) follows
+    a move by 2 pixels but matches no move for 3; and where ink leaves the image, the last column differs."""
+    v = {k: d["value"] for k, d in equivariance.values.items()}
+    model = results.load_result().load_model()
+    digit = load_mnist().x_test[DIGIT_INDEX].astype("float64") / 255.0
+    maps = _first_layer_numpy(model, digit)
+    s2 = maps[::2, ::2]  # what a stride-2 layer with one zero of padding computes: every second position
+    n = s2.shape[0]
+    inner = (slice(3, n - 1), slice(1, n - 3))  # clear of the borders and of the cells any move below lets in
+
+    def moved_maps(down, right):
+        moved = np.roll(digit, (down, right), axis=(0, 1))
+        assert np.array_equal(moved, shift_image(digit, down, right)), "the move must not cut or wrap any ink"
+        return _first_layer_numpy(model, moved)
+
+    even = np.abs(moved_maps(2, -2)[::2, ::2] - np.roll(s2, (1, -1), axis=(0, 1)))[inner].max()
+    assert even < 1e-6 and v["even_difference"] < 1e-4
+    odd_moved = moved_maps(v["down"], v["right"])[::2, ::2]
+    assert abs(v["down"]) % 2 == 1 and abs(v["right"]) % 2 == 1  # the page's move is odd in both directions
+    odd = min(np.abs(odd_moved - np.roll(s2, (a, b), axis=(0, 1)))[inner].max() for a in (1, 2) for b in (-1, -2))
+    assert odd > 1.0 and v["odd_difference"] == pytest.approx(odd, abs=1e-3)
+    # at stride 1 the same odd move is followed exactly (the first test), so it is the stride that breaks it
+    # the border: move the digit right until ink leaves the image
+    right = v["cut_right"]
+    ink = np.flatnonzero(digit.max(axis=0) > 0)
+    assert ink[-1] + right - (digit.shape[1] - 1) == v["cut_columns"] >= 1  # that many ink columns fall off
+    cut = np.zeros_like(digit)
+    cut[:, right:] = digit[:, :digit.shape[1] - right]
+    cut_maps = _first_layer_numpy(model, cut)
+    expected = np.zeros_like(maps)
+    expected[:, right:] = maps[:, :maps.shape[1] - right]
+    away = np.abs(cut_maps - expected)[1:-1, right + 1:-1].max()
+    edge = np.abs(cut_maps - expected)[:, -1].max()
+    assert away < 1e-6 and v["cut_away_difference"] < 1e-4
+    assert edge > 0.1 and v["cut_edge_difference"] == pytest.approx(edge, abs=1e-3)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import math
 import os
 
@@ -384,3 +386,62 @@ def test_epoch_batches_in_order_without_a_generator_and_shuffled_with_one():
     got = epoch_batches(10, 4, np.random.default_rng(11))
     assert [b.tolist() for b in got] == [order[:4].tolist(), order[4:8].tolist(), order[8:].tolist()]
     assert order.tolist() != sorted(order.tolist())
+
+
+def test_after_best_words_follow_the_numbers():
+    """Synthetic histories: the words say which of loss and accuracy worsen after the lowest validation loss."""
+    from cnn_glossary.epochs import after_best, after_best_sentence
+
+    base = {"loss": [1.0, 0.5, 0.2, 0.1], "val_loss": [1.2, 0.9, 1.0, 1.1]}
+    same = after_best(dict(base, val_accuracy=[0.5, 0.80, 0.80, 0.8004]), n_val=1000)  # 800.4 rounds to 800
+    assert same["best_epoch"] == 2 and same["loss_worse"] and not same["accuracy_worse"]
+    assert same["accuracy_words"] == "validation accuracy is the same at both (80.0%)"
+    assert same["loss_words"] == "validation loss rises from 0.900 to 1.100"
+    assert same["train_words"] == "training loss falls from 5.0e-01 to 1.0e-01"
+    assert after_best_sentence(same).endswith("the loss gets worse, the count of right answers does not.")
+    worse = after_best(dict(base, val_accuracy=[0.5, 0.80, 0.79, 0.78]), n_val=1000)
+    assert worse["accuracy_worse"] and worse["accuracy_words"] == "validation accuracy falls from 80.0% to 78.0%"
+    assert after_best_sentence(worse).endswith("both get worse.")
+    better = after_best(dict(base, val_accuracy=[0.5, 0.80, 0.81, 0.82]), n_val=1000)
+    assert not better["accuracy_worse"] and "but validation accuracy rises from 80.0% to 82.0%" in \
+        after_best_sentence(better)
+    assert "both get worse" not in after_best_sentence(better)
+    flat = after_best({"loss": [1.0, 0.5], "val_loss": [0.9, 0.8], "val_accuracy": [0.5, 0.6]}, n_val=10)
+    assert not flat["loss_worse"] and flat["loss_words"] == "validation loss is the same at both (0.800)"
+
+
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
+@pytest.mark.checks("epochs/early_stopping")
+@pytest.mark.guards("epochs.md", "the loss gets worse, the count of right answers does not")
+@pytest.mark.guards("epochs.md", "the loss can rise while the count of right answers does not fall, as in the run above")
+@pytest.mark.guards("epochs.md", "epochs past the best one")
+def test_what_gets_worse_after_the_best_epoch(early):
+    """Read off the published curves with plain NumPy: after the lowest validation loss, the loss rises and the
+    number of right answers on the validation images does not fall; the caption and the sentence say so."""
+    v = {k: d["value"] for k, d in early.values.items()}
+    loss, val_loss, val_acc = (np.array(v[k]) for k in ("train_loss_history", "val_loss_history",
+                                                       "val_accuracy_history"))
+    assert np.allclose(val_loss, v["val_loss_history"]) and len(val_acc) == len(val_loss) == v["epochs"]
+    best = int(np.argmin(val_loss))
+    right = np.rint(val_acc * v["n_val"]).astype(int)  # images right, per epoch
+    assert val_loss[-1] > val_loss[best]  # the loss gets worse
+    assert right[-1] == right[best]  # the count of right answers does not (the page's reading of this run)
+    assert loss[-1] < loss[best]  # training loss keeps going down
+    sentence = v["after_best"]
+    assert sentence.startswith(f"From epoch {best + 1} to epoch {len(val_loss)}, validation loss rises from "
+                               f"{val_loss[best]:.3f} to {val_loss[-1]:.3f}")
+    assert f"validation accuracy is the same at both ({val_acc[best]:.1%})" in sentence
+    caption = early.figures["curves"].caption
+    assert f"lowest validation loss ({best + 1})" in caption
+    assert f"training loss falls from {loss[best]:.1e} to {loss[-1]:.1e}" in caption
+    assert f"validation loss rises from {val_loss[best]:.3f} to {val_loss[-1]:.3f}" in caption
+    assert f"validation accuracy is the same at both ({val_acc[best]:.1%})" in caption
+    assert f"From there to epoch {len(val_loss)}, " in caption
+    assert "worse on new ones" not in caption
+    # "the weights kept are those from max(p, 1) epochs past the best one", for the runs the callback stopped
+    rows = {row[0]: row for row in early.tables["runs"]["rows"]}
+    for name, patience in (("EarlyStopping() defaults", 0), ("patience=5", 5)):
+        stop = rows[name][1]
+        best_so_far = int(np.argmin(val_loss[:stop])) + 1
+        assert stop - best_so_far == max(patience, 1)
+        assert rows[name][2] == pytest.approx(val_loss[stop - 1], rel=1e-4)

@@ -95,6 +95,7 @@ def test_learned_filters(model, digit):
 
 
 @pytest.mark.checks("filters/sharing")
+@pytest.mark.guards("filters.md", "have no biases: batch normalisation follows each of them")
 def test_parameter_sharing_against_keras(model):
     c = publish.collect(SNIPPETS / "sharing.py")
     rows = c.tables["sharing"]["rows"]

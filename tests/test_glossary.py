@@ -314,7 +314,7 @@ def _ids(page_html: str) -> set[str]:
 
 def _term_links(built_site) -> dict[str, set[str]]:
     """Term -> the pages (other than the glossary page) that link it with its definition as the title."""
-    by_definition = {t.definition: t.term for t in GLOSSARY.terms}
+    by_definition = {t.tooltip: t.term for t in GLOSSARY.terms}
     out: dict[str, set[str]] = {}
     for path in built_site.glob("*.html"):
         if path.name == "glossary.html":
@@ -332,7 +332,7 @@ def test_glossary_page_defines_every_term_and_each_link_resolves(built_site):
     assert len(entries) == len(GLOSSARY.terms)
     for t, (dt, dd) in zip(sorted(GLOSSARY.terms, key=lambda t: t.term.casefold()), entries):
         assert html.unescape(re.sub(r"<[^>]+>", "", dt)).startswith(t.term), (t.term, dt)
-        assert html.unescape(re.sub(r"<[^>]+>", "", dd)).strip() == t.definition, t.term
+        assert html.unescape(re.sub(r"<[^>]+>", "", dd)).strip() == t.tooltip, t.term
         href = re.search(r'<a href="([^"]+)"', dt)
         assert href, f"{t.term}: not linked on the glossary page"
         page, _, anchor = href.group(1).partition("#")
@@ -340,7 +340,7 @@ def test_glossary_page_defines_every_term_and_each_link_resolves(built_site):
         assert target.is_file(), f"{t.term}: {href.group(1)} does not exist in the built site"
         assert not anchor or anchor in _ids(target.read_text()), f"{t.term}: no #{anchor} on {page}"
         assert page.replace(".html", ".md") in (t.page, t.fallback.partition("#")[0] if t.fallback else None)
-    letters = [h for h in re.findall(r"<h2 id=[^>]*>(.*?)<", body) if h != "See also"]
+    letters = [h for h in re.findall(r"<h2 id=[^>]*>(.*?)<", body) if h not in ("See also", "References")]
     assert letters == ["0–9", *sorted({t.term[0].upper() for t in GLOSSARY.terms if t.term[0].isalpha()})]
 
 
@@ -359,7 +359,7 @@ def test_every_term_is_linked_from_a_page_and_each_link_resolves(built_site):
                 continue
         unlinked.append(t.term)
     assert not unlinked, f"terms no page links to (use them in prose, or drop them): {unlinked}"
-    definitions = {t.definition for t in GLOSSARY.terms}
+    definitions = {t.tooltip for t in GLOSSARY.terms}
     for path in built_site.glob("*.html"):
         for m in re.finditer(r'<a href="([^"]*)" title="([^"]+)"', path.read_text()):
             if html.unescape(m.group(2)) not in definitions:

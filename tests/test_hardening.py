@@ -250,7 +250,7 @@ def test_a_slow_snippet_says_it_is_still_running(tmp_path):
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["int", "term", "kill"])
-def test_an_interrupted_build_stops_its_snippets_and_leaves_no_reports(site, how):
+def test_an_interrupted_build_stops_its_snippets_and_leaves_no_reports(site, how, default_sigint):
     pids = site.root / "pids.txt"
     site.snippet("slow", SPAWNER.format(pids=str(pids)))
     site.page("{{ value slow:x }}\n")

@@ -1,4 +1,4 @@
-"""Learning Rate and Schedules page: the one-cycle schedule against a formula written here; Keras's SGD,
+"""Learning Rate and Schedules page: our warm-up and cosine schedule against a formula written here; Keras's SGD,
 momentum and Nesterov against hand-written NumPy updates; the learning-rate sweep against plain gradient
 descent and the exact stability limit."""
 
@@ -20,7 +20,7 @@ SNIPPETS = ROOT / "snippets" / "learning_rate"
 
 
 def one_cycle_by_hand(step: int, total: int, peak: float = 0.1, warmup_fraction: float = 0.25) -> float:
-    """Linear warm-up from 5 % of the peak, then a half cosine down to zero (Smith 2018's one cycle, as we use it)."""
+    """Linear warm-up from 5 % of the peak, then a half cosine down to zero (our one-cycle-style variant)."""
     warm = warmup_fraction * total
     if step < warm:
         return peak * (0.05 + 0.95 * step / warm)
@@ -28,6 +28,8 @@ def one_cycle_by_hand(step: int, total: int, peak: float = 0.1, warmup_fraction:
 
 
 @pytest.mark.checks("learning_rate/schedule")
+@pytest.mark.guards("learning-rate.md", "ours climbs over the first quarter of the steps, then falls to nearly zero")
+@pytest.mark.guards("learning-rate.md", "Ours is a one-cycle-style schedule: a linear warm-up, then a cosine decay")
 def test_schedule_matches_the_formula_at_every_step():
     from cnn_glossary.mnist.data import load_mnist
     from cnn_glossary.mnist.train import BATCH_SIZE, EPOCHS, PEAK_LEARNING_RATE, WARMUP_FRACTION, split
@@ -50,6 +52,14 @@ def test_schedule_matches_the_formula_at_every_step():
     assert rates[-1] < 1e-4 * PEAK_LEARNING_RATE  # the page: it ends near zero
     assert v["warmup_steps"] == WARMUP_FRACTION * v["total"]
     assert v["warmup_epochs"] == pytest.approx(v["warmup_steps"] / per_epoch)
+    # the page's words: it climbs over the first quarter, in a straight line, then falls all the way, along a
+    # cosine rather than Smith's straight line (a quarter of the way down, a line would be at 75 % of the peak)
+    warm = int(np.ceil(v["warmup_steps"]))
+    assert np.all(np.diff(rates[:warm]) > 0) and np.all(np.diff(rates[warm:]) <= 0)
+    np.testing.assert_allclose(np.diff(rates[:warm]), np.diff(rates[:warm])[0], rtol=1e-3)  # linear
+    quarter_down = warm + (v["total"] - warm) // 4
+    assert rates[quarter_down] / PEAK_LEARNING_RATE == pytest.approx((1 + math.cos(math.pi / 4)) / 2, abs=2e-3)
+    assert abs(rates[quarter_down] / PEAK_LEARNING_RATE - 0.75) > 0.09
     for step, epoch, rate in c.tables["worked"]["rows"]:
         assert epoch == step // per_epoch + 1
         assert rate == pytest.approx(one_cycle_by_hand(step, v["total"]), rel=2e-6, abs=1e-7)
@@ -68,6 +78,8 @@ def momentum_by_hand(lr, momentum, nesterov, start, steps, curvature):
 
 
 @pytest.mark.checks("learning_rate/momentum")
+@pytest.mark.guards("learning-rate.md", "but that is not where most of its loss is left")
+@pytest.mark.guards("learning-rate.md", "Why Nesterov damps the zig-zag")
 def test_trajectories_follow_the_hand_written_update_rules():
     from cnn_glossary.mnist.train import MOMENTUM
 
@@ -104,6 +116,33 @@ def test_trajectories_follow_the_hand_written_update_rules():
 
     source = inspect.getsource(train.train)
     assert "nesterov=True" in source and "momentum=MOMENTUM" in source and v["momentum"] == MOMENTUM
+    assert isinstance(MOMENTUM, float)  # the page: we keep it fixed (Smith's one cycle would vary it)
+
+    # which swing is left: the bowl's loss split into the gentle direction (x) and the steep one (y)
+    def parts(point):
+        return {"along": 0.5 * point[0] ** 2, "across": 0.5 * v["ratio"] * point[1] ** 2}
+
+    heavy_end, ahead_end = parts(heavy[-1]), parts(nesterov[-1])
+    for key, end in (("momentum", heavy_end), ("nesterov", ahead_end)):
+        for side in ("along", "across"):
+            assert v[f"{key}_{side}"] == pytest.approx(end[side], rel=1e-3, abs=1e-12), (key, side)
+    sentence = v["swing_sentence"]
+    share = heavy_end["across"] / (heavy_end["across"] + heavy_end["along"])
+    # the page: most of momentum's remaining loss is the zig-zag across the valley, and Nesterov damps it
+    assert share > 0.5 and f"{share:.0%} of momentum's remaining loss lies across the valley" in sentence
+    assert ahead_end["across"] < heavy_end["across"] / 10 and "damps that zig-zag" in sentence
+    assert ahead_end["along"] < heavy_end["along"] and "lower than momentum's" in sentence
+    # why: the long-run shrink per step, against the closed forms for complex eigenvalues
+    mu = MOMENTUM
+    for (name, along_step, along_shrink, across_step, across_shrink), nesterov_rule in zip(
+            c.tables["shrink"]["rows"], (False, True)):
+        for step, shrink in ((along_step, along_shrink), (across_step, across_shrink)):
+            trace, det = ((1 + mu) * (1 - step), mu * (1 - step)) if nesterov_rule else (1 + mu - step, mu)
+            assert trace**2 < 4 * det, name  # complex eigenvalues: the path oscillates, as the page says
+            assert shrink == pytest.approx(math.sqrt(det), rel=1e-9), name
+        assert (along_step, across_step) == pytest.approx((lr, lr * v["ratio"]))
+    # the box's claim: Nesterov shrinks the steep direction far faster than momentum
+    assert c.tables["shrink"]["rows"][1][4] < 0.5 * c.tables["shrink"]["rows"][0][4]
 
 
 def gradient_descent_by_hand(lr, x, y, steps):
@@ -156,17 +195,51 @@ def test_verdict_words():
     assert verdict([1.0, float("nan")], 0.1) == "diverges"
 
 
-def test_keras_calls_the_schedule_with_the_step_count():
-    # the page: the schedule is indexed by steps (optimizer iterations), not by epochs
+@pytest.mark.guards("learning-rate.md", "which the optimiser calls with its iteration count at every step")
+@pytest.mark.guards("learning-rate.md", "it is called once at the start of each epoch with the epoch index")
+def test_keras_calls_a_schedule_object_per_step_and_the_callback_per_epoch():
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import inspect
+
     import keras
     import tensorflow as tf
 
+    from cnn_glossary.mnist import train
     from cnn_glossary.mnist.train import one_cycle
+
+    # what train.py hands to SGD is a schedule object, and it uses no per-epoch callback
+    assert isinstance(one_cycle(keras, 40), keras.optimizers.schedules.LearningRateSchedule)
+    assert "LearningRateScheduler" not in inspect.getsource(train)
 
     total = 40
     optimizer = keras.optimizers.SGD(one_cycle(keras, total))
     w = keras.Variable(np.ones(2, dtype="float32"))
-    for step in range(7):
-        assert float(optimizer.learning_rate) == pytest.approx(one_cycle_by_hand(step, total), rel=1e-5)
+    for step in range(7):  # each update moves w by exactly the rate at the optimiser's current iteration
+        before = w.numpy().copy()
         optimizer.apply_gradients([(tf.ones(2), w)])
+        assert before - w.numpy() == pytest.approx([one_cycle_by_hand(step, total)] * 2, rel=1e-5)
+
+    # inside fit, the iteration count runs on across epochs (3 epochs of 2 batches: 6 steps, not 2)
+    keras.utils.set_random_seed(0)
+    x, y = np.ones((8, 1), "float32"), np.zeros((8, 1), "float32")
+
+    def tiny(learning_rate):
+        model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="mse")
+        return model
+
+    model = tiny(one_cycle(keras, total))
+    model.fit(x, y, batch_size=4, epochs=3, verbose=0)
+    assert int(model.optimizer.iterations) == 6
+    assert float(model.optimizer.learning_rate) == pytest.approx(one_cycle_by_hand(6, total), rel=1e-5)
+
+    # the LearningRateScheduler callback: one call per epoch, with the epoch index
+    calls = []
+
+    def per_epoch(epoch, rate):
+        calls.append(epoch)
+        return 0.01
+
+    tiny(0.01).fit(x, y, batch_size=4, epochs=3, verbose=0,
+                   callbacks=[keras.callbacks.LearningRateScheduler(per_epoch)])
+    assert calls == [0, 1, 2]

@@ -55,7 +55,7 @@ def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/score")
-@pytest.mark.guards("mnist.md", "from 12x12 down to 3x3")
+@pytest.mark.guards("mnist.md", "from 14x14 down to 3x3")
 def test_layer_table_shapes_follow_the_formula(score):
     table = score.tables["layers"]
     size = 28
@@ -69,11 +69,13 @@ def test_layer_table_shapes_follow_the_formula(score):
             size = output_size(size, 2, 0, stride=2)
         if kind in ("Conv2D", "MaxPooling2D"):
             assert shape.startswith(f"({size}, {size},"), (name, shape, size)
+        if kind == "MaxPooling2D" and not pooled:
+            after_first_pool.append(size)  # the first pooled map
         if kind == "Conv2D" and pooled:
             after_first_pool.append(size)
         pooled = pooled or kind == "MaxPooling2D"
-    # the page: after the first pooling the maps go "from 12x12 down to 3x3"
-    assert (after_first_pool[0], after_first_pool[-1]) == (12, 3), after_first_pool
+    # the page: from the first pooling on, the maps go "from 14x14 down to 3x3"
+    assert (after_first_pool[0], after_first_pool[-1]) == (14, 3), after_first_pool
 
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
@@ -118,6 +120,8 @@ def test_keras_example_parameter_count(score):
 
 @pytest.mark.checks("mnist/score")
 @pytest.mark.guards("mnist.md", "are batch normalisation's running means and variances")
+@pytest.mark.guards("mnist.md", "parameters, of which")
+@pytest.mark.guards("mnist.md", "are learned by gradient descent")
 def test_trainable_parameters_by_hand(frozen, score):
     """Batch normalisation keeps 4 numbers per channel, of which 2 (moving mean, variance) are not trained."""
     layers = frozen.data["layers"]  # the layer list the training run recorded
@@ -129,11 +133,18 @@ def test_trainable_parameters_by_hand(frozen, score):
     assert v["non_trainable"]["value"] == non_trainable
     assert v["trainable"]["value"] == frozen.data["parameters"] - non_trainable
     assert v["trainable"]["value"] + v["non_trainable"]["value"] == v["parameters"]["value"]
+    # Keras's own count is the total the page quotes, and the values it does not train are exactly the moving
+    # means and variances
+    model = frozen.load_model()
+    assert model.count_params() == v["parameters"]["value"]
+    assert {w.path.split("/")[-1] for w in model.non_trainable_weights} == {"moving_mean", "moving_variance"}
 
 
 @pytest.mark.checks("mnist/score")
 @pytest.mark.guards("mnist.md", "convolutions are followed by batch normalisation and a ReLU; the last one, classifier_1x1, is a")
 @pytest.mark.guards("batch-norm.md", "every convolution except the final classifier is followed by batch normalisation and then ReLU")
+@pytest.mark.guards("feature-maps.md", "has one map per digit class and no ReLU")
+@pytest.mark.guards("batch-norm.md", "Why our convolutions before batch norm have no bias")
 def test_which_convolutions_have_batch_norm_and_relu(frozen, score):
     """The page: 'n of its m convolutions are followed by batch normalisation and a ReLU; the last one, ...'."""
     import keras
@@ -158,9 +169,14 @@ def test_which_convolutions_have_batch_norm_and_relu(frozen, score):
     assert plain == [convs[-1].name], "the MNIST page says only the last convolution lacks BN and ReLU"
     assert v["plain_convs"]["value"] == f"`{plain[0]}`"
     assert convs[-1].kernel_size == (1, 1) and convs[-1].filters == 10
+    # the batch-norm page: the convolutions before batch norm have no bias (the classifier keeps its ten)
+    assert all(not c.use_bias for c in convs if c.name in with_bn) and convs[-1].use_bias
 
 
 @pytest.mark.checks("mnist/curves")
+@pytest.mark.guards("mnist.md", "Training accuracy is above validation accuracy in")
+@pytest.mark.guards("mnist.md", "training accuracy is above validation accuracy in")
+@pytest.mark.guards("epochs.md", "training accuracy is above validation accuracy in")
 def test_training_versus_validation_sentence(frozen):
     """The sentence under the curves is counted from the history by a plain loop; the alt text's claims hold."""
     history = frozen.data["history"]
@@ -199,3 +215,45 @@ def test_training_takes_minutes_on_a_small_cpu(frozen, score):
 
     cores = re.search(r"\((\d+) cores?\)", frozen.data["cpu"])  # e.g. "AMD EPYC (2 cores)": a CPU, no GPU
     assert cores and int(cores.group(1)) <= 8, frozen.data["cpu"]
+
+
+def test_the_training_scripts_claim_that_conv2_and_conv3_do_most_of_the_work():
+    """train.py's Model section says the network does most of its work on the 14x14 to 10x10 maps (conv2, conv3):
+    multiply-adds counted here from Keras's own shapes and kernels."""
+    import keras
+
+    from cnn_glossary.mnist import train
+
+    model = train.build_model(keras)
+    macs = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            h, w, c_out = layer.output.shape[1:]
+            kh, kw, c_in, _ = layer.kernel.shape
+            macs[layer.name] = h * w * kh * kw * c_in * c_out
+    assert "does most of its work on the 14x14 to 10x10 maps (conv2 and conv3)" in " ".join(
+        line.lstrip("# ").strip() for line in (ROOT / "src" / "cnn_glossary" / "mnist" / "train.py").read_text().splitlines())
+    assert (macs["conv2"] + macs["conv3"]) / sum(macs.values()) > 0.5, macs
+@pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
+@pytest.mark.guards("readme-map.md", "returns the compiled loss first (the mean cross-entropy of the softmax outputs)")
+def test_evaluate_returns_the_compiled_loss_then_its_one_metric(frozen):
+    """The training script compiles one loss and one metric; compiled that way, evaluate returns the mean
+    cross-entropy (computed here with NumPy) first and the accuracy second."""
+    import ast
+    import inspect
+
+    from cnn_glossary.mnist import train
+    from cnn_glossary.mnist.data import load_mnist
+
+    (call,) = [n for n in ast.walk(ast.parse(inspect.getsource(train.train)))
+               if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "compile"]
+    kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg in ("loss", "metrics")}
+    assert kwargs == {"loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"]}
+    model = frozen.load_model()
+    model.compile(**kwargs)
+    data = load_mnist()
+    x, y = data.x_test[:1000].astype("float32")[..., None] / 255.0, data.y_test[:1000]
+    out = model.evaluate(x, y, batch_size=500, verbose=0)
+    p = np.asarray(model.predict(x, batch_size=500, verbose=0), dtype="float64")
+    assert out[0] == pytest.approx(-np.log(p[np.arange(len(y)), y]).mean(), rel=1e-4)
+    assert out[1] == pytest.approx((p.argmax(1) == y).mean(), abs=1e-6)

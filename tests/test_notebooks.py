@@ -79,7 +79,8 @@ def test_tiny_site_notebook_follows_page_order_and_runs(site):
     nb = nbformat.reads(text, as_version=4)
     nbformat.validate(nb)
     code = [c.source for c in nb.cells if c.cell_type == "code"]
-    assert code[0].startswith("# This notebook runs the code")
+    assert code[0].startswith("# Run this cell first. It installs the code this page runs")
+    assert "git clone" not in code[0]
     assert code.index("cube = 2 ** 3") < code.index("square = BASE * BASE")  # page order, not file order
     assert not any("8<" in c for c in code)
     NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(site.root)}}).execute()

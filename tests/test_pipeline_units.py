@@ -243,10 +243,10 @@ def test_run_records_what_the_snippet_published_and_read(tmp_path, pipe, monkeyp
     assert Path(res.values["pkg"]["value"]).parent == Path(pipeline.__file__).parents[1]  # the package in use
     assert res.tables["t"]["rows"] and res.warnings == ["careful"] and res.seconds > 0
     deps = {d["path"]: d for d in res.deps}
-    data = str((tmp_path / "data.txt").resolve())
+    data = "data.txt"  # inside the project: recorded relative to its root
     assert deps[data]["sha256"] == hashlib.sha256(b"41").hexdigest() and deps[data]["size"] == 2
     manifest = json.loads((tmp_path / ".cache/cnn-glossary/snippets/a__b.json").read_text())
-    assert manifest["snippet"] == "a/b" and manifest["cache_version"] == 1
+    assert manifest["snippet"] == "a/b" and manifest["cache_version"] == pipeline.CACHE_VERSION
     assert manifest["versions"] == pipeline.library_versions()
     assert manifest["values"] == res.values and manifest["tables"] == res.tables and manifest["deps"] == res.deps
     assert manifest["warnings"] == ["careful"] and manifest["figures"] == {} and manifest["seconds"] == res.seconds
@@ -481,7 +481,8 @@ def test_no_entry_or_an_unreadable_one_is_not_cached(tmp_path, pipe):
     assert pipe.cached("a") is None
 
 
-@pytest.mark.parametrize("field, value", [("cache_version", 0), ("cache_version", 2), ("versions", {"python": "1"})])
+@pytest.mark.parametrize("field, value", [("cache_version", pipeline.CACHE_VERSION - 1),
+                                          ("cache_version", pipeline.CACHE_VERSION + 1), ("versions", {"python": "1"})])
 def test_another_cache_version_or_library_version_is_stale(tmp_path, pipe, field, value):
     write(tmp_path, "a", counting("a"))
     pipe.run("a")
@@ -494,7 +495,7 @@ def test_another_cache_version_or_library_version_is_stale(tmp_path, pipe, field
 
 def _dep(pipe: Pipeline, sid: str, path: Path) -> dict:
     manifest = json.loads(pipe._manifest_path(sid).read_text())
-    (dep,) = [d for d in manifest["deps"] if d["path"] == str(path.resolve())]
+    (dep,) = [d for d in manifest["deps"] if d["path"] == path.resolve().relative_to(pipe.root).as_posix()]
     return dep
 
 
@@ -522,8 +523,8 @@ def test_a_touched_but_identical_file_is_fresh_and_its_new_mtime_remembered(tmp_
     after = json.loads(pipe._manifest_path("a").read_text())  # rewritten in the form run() writes
     assert pipe._manifest_path("a").read_text() == json.dumps(after, indent=1, sort_keys=True)
     assert list(after) == sorted(after)
-    assert [d for d in after["deps"] if d["path"] != str(path.resolve())] == [
-        d for d in json.loads(before)["deps"] if d["path"] != str(path.resolve())]
+    rel = path.resolve().relative_to(pipe.root).as_posix()
+    assert [d for d in after["deps"] if d["path"] != rel] == [d for d in json.loads(before)["deps"] if d["path"] != rel]
     assert runs(tmp_path) == ["a"]
     # the next look needs no hashing: same stat as recorded, so even a same-size edit with that mtime passes
     assert pipe.cached("a") is not None
@@ -768,7 +769,7 @@ def test_an_interrupt_during_ensure_stops_the_running_snippets(tmp_path, pipe, m
     assert stopped == [True]
 
 
-def test_ctrl_c_during_ensure_stops_the_running_snippet_and_starts_no_other(tmp_path, lines):
+def test_ctrl_c_during_ensure_stops_the_running_snippet_and_starts_no_other(tmp_path, lines, default_sigint):
     """Ctrl-C while one snippet runs (one job, two waiting): it is stopped, the others never start or report."""
     import threading
 

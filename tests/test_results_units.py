@@ -47,12 +47,48 @@ def _fields(**extra) -> dict:
     return result
 
 
-def _frozen_folder(folder: Path, model: bytes = b"model bytes", **data) -> Path:
-    """A result folder written by hand: result.json plus the model file it names."""
+def _keras_archive(layers: list[dict], keras_version: str = "3.0.0") -> bytes:
+    """A stand-in for a ``.keras`` file: its layer list, its Keras version and one weight array per layer."""
+    import io
+    import zipfile
+
+    import h5py
+    import numpy as np
+
+    weights = io.BytesIO()
+    with h5py.File(weights, "w") as h5:
+        for i, layer in enumerate(layers):
+            if layer["parameters"]:
+                h5[f"layers/w{i}/vars/0"] = np.zeros(layer["parameters"], dtype="float32")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("config.json", json.dumps({"config": {"layers": [
+            {"class_name": layer["type"], "config": {"name": layer["name"]}} for layer in layers]}}))
+        z.writestr("metadata.json", json.dumps({"keras_version": keras_version}))
+        z.writestr("model.weights.h5", weights.getvalue())
+    return archive.getvalue()
+
+
+TINY_LAYERS = [{"name": "conv", "type": "Conv2D", "output_shape": [2, 2, 10], "parameters": 20},
+               {"name": "gap", "type": "GlobalAveragePooling2D", "output_shape": [10], "parameters": 0}]
+
+
+def _frozen_folder(folder: Path, model: bytes | None = None, **data) -> Path:
+    """A result folder written by hand: a result.json whose numbers agree with each other, plus the model file
+    it names. Test accuracy 0.5: ten digits right (the diagonal) and ten wrong, one in each row."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "model-x.keras").write_bytes(model)
-    record = {"model_file": "model-x.keras", "model_sha256": hashlib.sha256(model).hexdigest(),
-              "training_hash": TINY_HASH, "config": dict(TINY_CONFIG), "test_accuracy": 0.5}
+    model = _keras_archive(TINY_LAYERS) if model is None else model
+    digest = hashlib.sha256(model).hexdigest()
+    (folder / f"model-{digest[:12]}.keras").write_bytes(model)
+    confusion = [[int(t == p or p == (t + 1) % 10) for p in range(10)] for t in range(10)]
+    record = {"model_file": f"model-{digest[:12]}.keras", "model_sha256": digest,
+              "training_hash": TINY_HASH, "config": dict(TINY_CONFIG), "test_accuracy": 0.5, "test_loss": 0.7,
+              "confusion_matrix": confusion,
+              "misclassified": {"index": list(range(10)), "true": list(range(10)),
+                                "predicted": [(t + 1) % 10 for t in range(10)], "confidence": [0.6] * 10},
+              "history": {key: [0.5, 0.4] for key in results.HISTORY_KEYS}, "epochs": 2, "seed": 1,
+              "parameters": 20, "layers": TINY_LAYERS, "versions": {"keras": "3.0.0"}, "cpu": "a CPU",
+              "date": "2026-01-01", "wall_seconds": 1.0}
     record.update(data)
     (folder / "result.json").write_text(json.dumps(record))
     return folder
@@ -198,6 +234,7 @@ def test_write_result_writes_the_model_and_the_record(tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == [name, "result.json"]
     assert (folder / name).read_bytes() == b"weights \x00\x01"
     expected = dict(_fields(), model_file=name, model_sha256=digest)
+    expected["result_sha256"] = hashlib.sha256(json.dumps(expected, sort_keys=True).encode()).hexdigest()
     assert path.read_text() == json.dumps(expected, indent=1, sort_keys=True) + "\n"
     assert model.saved_to and not model.saved_to[0].exists()  # staged outside the folder, then removed
     assert folder not in model.saved_to[0].parents
@@ -303,7 +340,7 @@ def test_load_result_reads_the_record_and_todays_hash(tmp_path, tiny_recipe):
     assert frozen.data == json.loads((folder / "result.json").read_text())
     assert frozen.folder == folder
     assert frozen.current_hash == TINY_HASH
-    assert frozen.model_path == folder / "model-x.keras"
+    assert frozen.model_path == folder / frozen.data["model_file"] and frozen.model_path.is_file()
     assert not frozen.stale
 
 
@@ -316,13 +353,14 @@ def test_load_result_without_a_result_names_the_file_and_the_command(tmp_path):
 @pytest.mark.parametrize("how", ["missing", "changed"])
 def test_load_result_refuses_a_model_file_that_does_not_match(tmp_path, how):
     folder = _frozen_folder(tmp_path)
+    (model,) = folder.glob("model-*.keras")
     if how == "missing":
-        (folder / "model-x.keras").unlink()
+        model.unlink()
     else:
-        (folder / "model-x.keras").write_bytes(b"model bytez")  # same size, other bytes
+        model.write_bytes(bytes(b ^ 1 if i == 100 else b for i, b in enumerate(model.read_bytes())))  # same size
     with pytest.raises(FileNotFoundError) as info:
         results.load_result(folder)
-    assert str(info.value) == (f"{folder / 'model-x.keras'} is missing or does not match result.json. "
+    assert str(info.value) == (f"{model} is missing or does not match result.json. "
                                f"Retrain: {results.RETRAIN_COMMAND}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import yaml
 
 from cnn_glossary.site import glossary
@@ -64,3 +65,17 @@ def test_site_works_from_disk(built_site):
     assert (built_site / "search" / "search_index.js").is_file()
     assert "assets/vendor/iframe-worker-shim.js" in index
     assert "unpkg" not in index and "googleapis" not in index
+
+
+@pytest.mark.guards("index.md", "Every figure on this site is drawn by a small Python snippet")
+@pytest.mark.guards("readme-map.md", "Every figure here is drawn by the site's own code at build time")
+def test_every_figure_is_drawn_by_a_snippet(built_site):
+    """Every image in every page's text is a figure a snippet published (assets/generated/), none fetched or typed."""
+    drawn = {p.name for p in (built_site / "assets" / "generated").rglob("*") if p.is_file()}
+    images = 0
+    for path in built_site.rglob("*.html"):
+        article = re.search(r"<article.*?</article>", path.read_text(), re.S)
+        for src in re.findall(r'<img\b[^>]*\bsrc="([^"]+)"', article.group(0) if article else ""):
+            images += 1
+            assert "assets/generated/" in src and src.rsplit("/", 1)[-1] in drawn, f"{path.name}: {src}"
+    assert images > 30

@@ -8,7 +8,8 @@ import pytest
 
 from .conftest import ROOT
 
-ORDER = ["## The smallest example", "## In code", "## Going deeper", "## Common confusions", "## See also"]
+ORDER = ["## The smallest example", "## In code", "## Going deeper", "## Check yourself", "## Common confusions",
+         "## See also"]
 
 
 def sections(text: str) -> list[str]:
@@ -26,7 +27,8 @@ def test_topic_page_follows_the_skeleton(page):
     head = text[: text.index("\n## ")]
     assert '!!! quote "The README said"' in head and '!!! success "What is true"' in head, page
     heads = sections(text)
-    positions = [next(k for k, h in enumerate(heads) if h.startswith(want)) for want in ORDER]
+    positions = [next((k for k, h in enumerate(heads) if h.startswith(want)), None) for want in ORDER]
+    assert None not in positions, f"{page}: missing {ORDER[positions.index(None)]!r}: {heads}"
     assert positions == sorted(positions), f"{page}: sections out of skeleton order: {heads}"
     assert "$$" in text, f"{page}: the formula"
     assert "{{ figure " in text, f"{page}: the picture"
@@ -37,7 +39,7 @@ def test_topic_page_follows_the_skeleton(page):
         source = (ROOT / "snippets" / f"{sid}.py").read_text()
         assert "# --8<-- [start:lesson]" in source and "# --8<-- [end:lesson]" in source, sid
     # Going deeper is collapsed
-    deeper = text[text.index("## Going deeper") : text.index("## Common confusions")]
+    deeper = text[text.index("## Going deeper") : text.index("## Check yourself")]
     assert deeper.count("??? ") >= 1 and "!!! " not in deeper
 
 

@@ -13,7 +13,8 @@ from scipy.special import logsumexp
 from scipy.special import softmax as scipy_softmax
 
 from cnn_glossary import publish
-from cnn_glossary.softmax import cross_entropy, log_softmax, softmax, softmax_naive
+from cnn_glossary.softmax import (calibration, cross_entropy, log_softmax, percent_text, probability_text, softmax,
+                                  softmax_naive)
 
 from .conftest import ROOT
 
@@ -76,7 +77,29 @@ def test_worked_steps(model):
             assert np.isfinite(np.exp(dtype(v[name] - 0.05))) and np.isinf(np.exp(dtype(v[name] + 0.05)))
 
 
+@pytest.mark.guards("softmax.md", "Library softmaxes (SciPy's, Keras's) are stable: they subtract the largest")
+def test_library_softmaxes_are_stable():
+    z = np.array([[1000.0, 999.0, 990.0], [-1000.0, -1001.0, -1010.0]])
+    shifted = np.exp(z - z.max(axis=1, keepdims=True))
+    expected = shifted / shifted.sum(axis=1, keepdims=True)
+    assert np.allclose(scipy_softmax(z, axis=1), expected, rtol=1e-12)
+    by_keras = np.asarray(keras.ops.softmax(z.astype("float32"), axis=-1))
+    assert np.isfinite(by_keras).all() and np.allclose(by_keras, expected, rtol=1e-6)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isnan(softmax_naive(z.astype("float32"))).any()  # while the naive form breaks
+
+
+@pytest.mark.parametrize("p", [0.999998, 0.99951, 0.9999999, 1.0, 0.5, 0.0, 1e-7, 0.123456, 0.99949])
+def test_percent_text_never_rounds_to_one_or_zero(p):
+    for text, scale in ((percent_text(p), 100), (percent_text(p, 0), 100), (probability_text(p), 1)):
+        shown = float(text.rstrip("%"))
+        decimals = len(text.rstrip("%").partition(".")[2])
+        assert abs(shown - scale * p) <= 0.5 * 10.0**-decimals * (1 + 1e-9), text  # correctly rounded
+        assert (shown == scale) == (p == 1) and (shown == 0) == (p == 0), text
+
+
 @pytest.mark.checks("softmax/probabilities")
+@pytest.mark.guards("softmax.md", "The largest probability is the network's answer")
 def test_two_digits_probabilities(frozen, model):
     from cnn_glossary.mnist.data import load_mnist
 
@@ -87,11 +110,15 @@ def test_two_digits_probabilities(frozen, model):
         p = np.asarray(model(mnist.x_test[i: i + 1].astype("float32")[..., None] / 255.0))[0]
         assert v[f"{tag}_true"] == mnist.y_test[i]
         assert v[f"{tag}_predicted"] == int(p.argmax())
-        assert v[f"{tag}_top"] == pytest.approx(p.max(), abs=1e-6)
-        assert v[f"{tag}_true_probability"] == pytest.approx(p[mnist.y_test[i]], abs=1e-6)
+        for key, value in ((f"{tag}_top", p.max()), (f"{tag}_true_probability", p[mnist.y_test[i]])):
+            assert v[f"{key}_value"] == pytest.approx(value, abs=1e-6)
+            shown = float(v[key].rstrip("%")) / 100  # the page's text: right to its last digit, and not 100 %
+            decimals = len(v[key].rstrip("%").partition(".")[2])
+            assert abs(shown - value) <= 0.5 * 10.0 ** -(decimals + 2) + 1e-6, key
+            assert (shown == 1.0) == (value == 1.0), key
     assert v["right_true"] == v["right_predicted"] and v["wrong_true"] != v["wrong_predicted"]
     assert v["wrong_index"] in frozen.data["misclassified"]["index"]
-    assert v["recorded_confidence"] == pytest.approx(v["wrong_top"], abs=1e-3)  # the frozen result agrees
+    assert v["recorded_confidence"] == pytest.approx(v["wrong_top_value"], abs=1e-3)  # the frozen result agrees
 
 
 @pytest.mark.checks("softmax/loss")
@@ -120,3 +147,98 @@ def test_hand_cross_entropy_equals_keras_test_loss(frozen, model):
     # the README's printout: its first number is a loss, so exp(-loss) is a typical probability of the truth
     assert v["source_geometric_mean"] == pytest.approx(np.exp(-v["source_loss"]))
     assert v["source_loss"] > 0.03 and v["source_accuracy"] > 0.99  # [loss, accuracy], not two accuracies
+
+
+def ece_by_hand(confidence, correct, bins):
+    """The oracle: a plain loop over the examples, bins (k/bins, (k+1)/bins], the first also taking 0."""
+    sums = [[0, 0.0, 0.0] for _ in range(bins)]  # count, right answers, summed confidence
+    for c, ok in zip(confidence, correct):
+        k = 0
+        while k < bins - 1 and c > (k + 1) / bins:
+            k += 1
+        sums[k][0] += 1
+        sums[k][1] += int(ok)
+        sums[k][2] += float(c)
+    ece = sum(abs(right - conf) for _, right, conf in sums) / len(confidence)  # |sum right - sum conf| / N per bin
+    return sums, ece
+
+
+def test_calibration_against_a_loop():
+    rng = np.random.default_rng(3)
+    confidence = rng.uniform(0.1, 1.0, 400)
+    correct = rng.uniform(size=400) < confidence ** 2  # an over-confident toy
+    rows, ece = calibration(confidence, correct, bins=10)
+    sums, expected = ece_by_hand(confidence, correct, 10)
+    assert ece == pytest.approx(expected, rel=1e-12)
+    assert [r[2] for r in rows] == [n for n, _, _ in sums if n]
+
+
+@pytest.mark.checks("softmax/calibration")
+@pytest.mark.guards("softmax.md", "Most digits sit in the top bin")
+@pytest.mark.guards("softmax.md", "a low probability does flag a doubtful answer")
+@pytest.mark.guards("softmax.md", "With so few digits per bin, the lower bars are rough")
+@pytest.mark.guards("softmax.md", "Ours come close on validation digits")
+def test_calibration_on_validation_digits(model):
+    from cnn_glossary.mnist import train
+    from cnn_glossary.mnist.data import load_mnist
+
+    c = publish.collect(SNIPPETS / "calibration.py")
+    v = values(c)
+    (x_fit, _), (x_val, y_val), (x_test, _) = train.split(load_mnist())
+    assert v["n_val"] == len(y_val) == train.VALIDATION_SIZE != len(x_test)  # validation, not test
+    p = model.predict(x_val, batch_size=500, verbose=0)
+    confidence, correct = p.max(axis=1), p.argmax(axis=1) == y_val
+    sums, ece = ece_by_hand(confidence, correct, v["bins"])
+    assert v["ece"] == pytest.approx(ece, abs=1e-6)
+    occupied = [(k, n, right, conf) for k, (n, right, conf) in enumerate(sums) if n]
+    assert len(v["rows"]) == len(c.tables["bin_table"]["rows"]) == len(occupied)
+    for (lo, hi, n, acc, conf), (k, n2, right, conf_sum) in zip(v["rows"], occupied):
+        assert (lo, hi) == pytest.approx((k / v["bins"], (k + 1) / v["bins"]))
+        assert n == n2 and acc == pytest.approx(right / n2) and conf == pytest.approx(conf_sum / n2, abs=1e-6)
+    accuracy, mean_confidence = correct.mean(), confidence.mean()
+    assert v["accuracy"] == pytest.approx(accuracy) and v["mean_confidence"] == pytest.approx(mean_confidence, 1e-5)
+    # the generated sentence leans the way the numbers do
+    lean = "over-confident" if mean_confidence > accuracy else "under-confident"
+    assert lean in v["sentence"] and f"{v['ece']:.4f}" in v["sentence"] and "validation digits" in v["sentence"]
+    # the page's words
+    top = occupied[-1]
+    assert top[0] == v["bins"] - 1 and v["top_share"] == pytest.approx(top[1] / len(y_val)) and v["top_share"] > 0.5
+    below = [o for o in occupied if o[0] < v["bins"] - 1]
+    below_n, below_errors = sum(o[1] for o in below), sum(o[1] - o[2] for o in below)
+    assert v["below_count"] == below_n and v["below_errors"] == below_errors == round(below_errors)
+    assert v["errors"] == int((~correct).sum())
+    top_error_rate = (top[1] - top[2]) / top[1]
+    assert below_errors / below_n > 10 * top_error_rate  # "a low probability does flag a doubtful answer"
+    assert max(o[1] for o in below) < 100  # "so few digits per bin"
+    assert v["ece"] < 0.01  # "ours come close"
+    assert f"{v['bins']} equal bins" in c.figures["reliability"].caption
+
+
+@pytest.mark.guards("softmax.md", "returns the loss first, the one given to compile (here the")
+@pytest.mark.guards("softmax.md", "then the metrics in the order compile lists")
+@pytest.mark.guards("softmax.md", "the compiled loss comes first, then the metrics")
+def test_evaluate_returns_the_compiled_loss_then_the_metrics_in_order(frozen, model):
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.integers(0, 3, 32)
+    tiny = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, kernel_regularizer=keras.regularizers.L2(0.5)),
+                             keras.layers.Softmax()])
+    tiny.compile(loss="sparse_categorical_crossentropy",
+                 metrics=[keras.metrics.SparseTopKCategoricalAccuracy(k=2), "accuracy"])
+    loss, top2, accuracy = tiny.evaluate(x, y, batch_size=32, verbose=0)
+    p = np.asarray(tiny(x), "float64")
+    cross_entropy_by_hand = -np.mean(np.log(p[np.arange(32), y]))
+    penalty = 0.5 * np.sum(np.asarray(tiny.layers[0].kernel, "float64") ** 2)
+    assert loss == pytest.approx(cross_entropy_by_hand + penalty, rel=1e-5)  # the loss includes regularisation
+    # then the metrics, in compile's order
+    in_top2 = np.mean([y[i] in np.argsort(p[i])[-2:] for i in range(32)])
+    assert (top2, accuracy) == pytest.approx((in_top2, np.mean(p.argmax(axis=1) == y)))
+    assert top2 != accuracy  # the two metrics differ here, so the order is really tested
+    # our model: cross-entropy as the loss, accuracy the one metric, no regularisation losses
+    assert not model.losses
+    import inspect
+
+    from cnn_glossary.mnist import train
+
+    source = inspect.getsource(train.train)
+    assert 'loss="sparse_categorical_crossentropy"' in source and 'metrics=["accuracy"]' in source

@@ -131,14 +131,21 @@
     root.append(form, buttons, formula, error, stage, products, status);
 
     root.addEventListener("keydown", (e) => {
-      if (e.target.tagName === "SELECT") return;
+      if (e.target.tagName === "SELECT" || e.ctrlKey || e.metaKey || e.altKey) return;
       const keys = { ArrowRight: () => go(t + 1), ArrowLeft: () => go(t - 1), Home: () => go(0),
         End: () => go(Infinity), p: () => (timer ? pause() : play()) };
-      if (keys[e.key]) {
+      const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;  // the advertised "P" with or without Shift
+      if (keys[key]) {
         e.preventDefault();
-        if (e.key !== "p") pause();
-        keys[e.key]();
+        e.stopPropagation();
+        if (key !== "p") pause();
+        keys[key]();
       }
+    });
+    // Material binds single keys on the whole page (p and "," previous page, n and "." next page, s, f and /
+    // search). While the widget has focus a typed key is the widget's: it never leaves the page.
+    root.addEventListener("keydown", (e) => {
+      if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) e.stopPropagation();
     });
 
     function onControl(key) {

@@ -50,6 +50,8 @@
   };
   const fmt = (v) => (Math.abs(v) < 5e-5 ? "0.0000" : v.toFixed(4));
   const ZOOM = 7;
+  const LIMIT = 1e6;  // the largest weight accepted: every response stays a finite number
+  const usable = (v) => typeof v === "number" && Number.isFinite(v) && Math.abs(v) <= LIMIT;
 
   function paint(canvas, values, scale, lut) {
     const n = values.length;
@@ -71,6 +73,11 @@
     let result = null, cursor = [Math.floor(n / 2), Math.floor(n / 2)];
 
     root.replaceChildren();
+    // Material binds single keys on the whole page (p and "," previous page, n and "." next page, s, f and /
+    // search). While the widget has focus a typed key is the widget's: it never leaves the page.
+    root.addEventListener("keydown", (e) => {
+      if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) e.stopPropagation();
+    });
     const id = (s) => `${root.id}-${s}`;
     const controls = el("div", { class: "cg-controls" });
     const presetSel = el("select", { id: id("preset") });
@@ -98,8 +105,19 @@
       const row = [0, 1, 2].map((j) => {
         const input = el("input", { type: "number", step: "0.1", "aria-label": `weight row ${i + 1} column ${j + 1}` });
         input.addEventListener("change", () => {
+          const text = input.value.trim(), v = Number(text);
+          if (text === "" || !usable(v)) {  // said, and the weight kept: never a silent 0, never Infinity
+            problem.textContent = `Weight row ${i + 1} column ${j + 1}: ` +
+              (text === "" ? "empty or not a number" : `"${text}" is not usable`) +
+              `; give a number from -1,000,000 to 1,000,000. It stays ${weights[i][j]}.`;
+            problem.hidden = false;
+            input.value = String(weights[i][j]);
+            input.setAttribute("aria-invalid", "true");
+            input.setAttribute("aria-describedby", problem.id);
+            return;
+          }
           const w = weights.map((r) => [...r]);
-          w[i][j] = Number(input.value) || 0;
+          w[i][j] = v;
           set({ kernel: w });
         });
         const td = el("td");
@@ -111,6 +129,8 @@
       return row;
     });
     const applied = el("p", { class: "cg-products cg-kp-applied" });
+    const problem = el("p", { class: "cg-error", id: id("problem"), role: "status", "aria-live": "polite" });
+    problem.hidden = true;
 
     const canvas = (label) => {
       const c = el("canvas", { width: n, height: n, role: "img", "aria-label": label });
@@ -132,7 +152,7 @@
     const range = el("p", { class: "cg-kp-range" });
     const readout = el("p", { class: "cg-status", "aria-live": "polite" });
     const left = el("div");
-    left.append(kernelTable, applied);
+    left.append(kernelTable, problem, applied);
     const body = el("div", { class: "cg-row" });
     body.append(left, pictures);
     root.append(controls, body, range, readout);
@@ -161,6 +181,7 @@
         preset = s.preset;
       }
       if (s.kernel !== undefined) {
+        if (!s.kernel.every((r) => r.every((v) => usable(Number(v))))) throw new Error("unusable weight in " + s.kernel);
         weights = s.kernel.map((r) => r.map(Number));
         preset = Object.keys(data.kernels).find((k) =>
           data.kernels[k].every((row, i) => row.every((v, j) => v === weights[i][j]))) || "";
@@ -172,6 +193,9 @@
     }
 
     function render() {
+      problem.hidden = true;
+      problem.textContent = "";
+      root.querySelectorAll("[aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
       presetSel.value = preset;
       modeInputs[0].checked = !convolve;
       modeInputs[1].checked = convolve;

@@ -44,7 +44,9 @@
     if (text !== undefined) e.textContent = text;
     return e;
   };
-  const num = (v) => (Number.isInteger(v) ? String(v) : v.toFixed(1));
+  // Beyond 2^53 a number is no longer exact, and far beyond it becomes Infinity: shown as "too large".
+  const exact = (v) => Number.isFinite(v) && Math.abs(v) <= Number.MAX_SAFE_INTEGER;
+  const num = (v) => (!exact(v) ? "too large" : Number.isInteger(v) ? String(v) : v.toFixed(1));
   const SVGNS = "http://www.w3.org/2000/svg";
   const svg = (tag, attrs) => {
     const e = document.createElementNS(SVGNS, tag);
@@ -57,14 +59,41 @@
     let inputSize = 28, layers = [], chosen = 0, unit = [0, 0], presetName = "";
 
     root.replaceChildren();
+    // Material binds single keys on the whole page (p and "," previous page, n and "." next page, s, f and /
+    // search). While the widget has focus a typed key is the widget's: it never leaves the page.
+    root.addEventListener("keydown", (e) => {
+      if (e.key.length === 1 && !e.ctrlKey && !e.metaKey && !e.altKey) e.stopPropagation();
+    });
     const id = (s) => `${root.id}-${s}`;
+    const problem = el("p", { class: "cg-error", id: id("problem"), role: "status", "aria-live": "polite" });
+    problem.hidden = true;
+    // A whole number from lo to hi, or null after saying so next to the controls and putting back `current`.
+    const wholeNumber = (input, lo, hi, label, current) => {
+      const text = input.value.trim(), v = Number(text);
+      if (text !== "" && Number.isInteger(v) && v >= lo && v <= hi) {
+        problem.hidden = true;
+        problem.textContent = "";
+        root.querySelectorAll("[aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
+        return v;
+      }
+      problem.textContent = `${label}: ` + (text === "" ? "empty or not a number" : `"${text}" is not usable`) +
+        `; give a whole number from ${lo} to ${hi}. It stays ${current}.`;
+      problem.hidden = false;
+      input.value = String(current);
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", problem.id);
+      return null;
+    };
     const top = el("div", { class: "cg-controls" });
     const presetSel = el("select", { id: id("preset") });
     for (const name of Object.keys(data.presets)) presetSel.append(el("option", { value: name }, name));
     presetSel.append(el("option", { value: "" }, "custom"));
     presetSel.addEventListener("change", () => presetSel.value && set({ preset: presetSel.value }));
     const sizeIn = el("input", { id: id("input-size"), type: "number", min: "1", max: "1024", step: "1" });
-    sizeIn.addEventListener("change", () => { inputSize = Math.max(1, +sizeIn.value || 1); edited(); });
+    sizeIn.addEventListener("change", () => {
+      const v = wholeNumber(sizeIn, 1, 1024, "Input size", inputSize);
+      if (v !== null) { inputSize = v; edited(); }
+    });
     const add = el("button", { type: "button", class: "md-button" }, "Add a layer");
     add.addEventListener("click", () => {
       layers.push({ name: `layer${layers.length + 1}`, kind: "conv", kernel: 3, stride: 1, dilation: 1, padding: "valid" });
@@ -82,11 +111,14 @@
     const picture = el("div", { class: "cg-row" });
     const unitControls = el("div", { class: "cg-controls" });
     const status = el("p", { class: "cg-status", "aria-live": "polite" });
-    root.append(top, tableWrap, unitControls, picture, status);
+    root.append(top, problem, tableWrap, unitControls, picture, status);
 
     const unitIns = ["row", "column"].map((which, axis) => {
       const input = el("input", { id: id(`unit-${which}`), type: "number", min: "0", step: "1" });
-      input.addEventListener("change", () => { unit[axis] = Math.max(0, +input.value || 0); draw(); });
+      input.addEventListener("change", () => {
+        const v = wholeNumber(input, 0, Number(input.max) || 0, `Unit ${which}`, unit ? unit[axis] : 0);
+        if (v !== null) { unit[axis] = v; draw(); }
+      });
       const wrap = el("span", { class: "cg-control" });
       wrap.append(el("label", { for: input.id }, `Unit ${which}`), input);
       unitControls.append(wrap);
@@ -151,7 +183,10 @@
         for (const key of ["kernel", "stride", "dilation"]) {
           const input = el("input", { type: "number", min: "1", max: "99", step: "1", value: l[key],
             "aria-label": `${l.name} ${key}` });
-          input.addEventListener("change", () => { l[key] = Math.max(1, Math.round(+input.value) || 1); edited(); });
+          input.addEventListener("change", () => {
+            const v = wholeNumber(input, 1, 99, `${l.name} ${key}`, l[key]);
+            if (v !== null) { l[key] = v; edited(); }
+          });
           cell(tr, input);
         }
         const pad = el("select", { "aria-label": `${l.name} padding` });
@@ -186,6 +221,12 @@
       if (!r || r.outputSize === null) {
         status.textContent = layers.length ? "The input is too small for these layers: some layer has no output."
           : "Add a layer to see its receptive field.";
+        root.dataset.field = "";
+        return;
+      }
+      if (![r.size, r.jump, r.start].every(exact)) {
+        status.textContent = `The field of ${layers[chosen].name} is too large to compute exactly (more than ` +
+          "2^53 pixels): use fewer layers or smaller strides, kernels or dilations.";
         root.dataset.field = "";
         return;
       }

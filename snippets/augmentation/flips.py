@@ -36,6 +36,6 @@ publish.figure(
            (first[5], mirrored(first[5][None])[0], "a 5", "mirrored"),
            (first[6], half_turn(first[6][None])[0], "a 6", "turned 180°")]),
     alt="Three pairs of digit images: a handwritten 2 and its mirror image, a 5 and its mirror image, which "
-    "read as no digit, and a 6 turned upside down, which looks like a 9.",
+    "are not proper digits, and a 6 turned upside down, which looks like a 9.",
     caption="The first 2, 5 and 6 of our validation set, each next to what a mirror or a half turn would feed "
     "the network (dashed frame). The transformed images are no longer the digits their labels claim.")

@@ -18,7 +18,7 @@ for seed, config in enumerate(CONV_TABLE):
         alt=f"Animation: a {config.kernel_size} by {config.kernel_size} kernel slides over a "
         f"{config.input_size} by {config.input_size} grid of numbers; at each step the window is highlighted "
         f"and the next cell of the {out.shape[0]} by {out.shape[0]} output fills in with its dot product.",
-        caption=f"{DESCRIPTIONS[config.name].capitalize()}. Input {config.input_size}x{config.input_size}, "
+        caption=f"{DESCRIPTIONS[config.name][0].upper()}{DESCRIPTIONS[config.name][1:]}. Input {config.input_size}x{config.input_size}, "
         f"kernel {config.kernel_size}x{config.kernel_size}, output {out.shape[0]}x{out.shape[0]}.",
     )
 publish.value("kernel", EXAMPLE_KERNEL)

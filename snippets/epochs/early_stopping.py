@@ -1,7 +1,8 @@
 """Early stopping on a deliberately overfitting network: 1,000 MNIST training images, 40 epochs."""
 
 from cnn_glossary import publish
-from cnn_glossary.epochs import OVERFIT_EPOCHS, OVERFIT_TRAIN, OVERFIT_UNITS, OVERFIT_VAL, argmin1, overfit_data, overfit_run
+from cnn_glossary.epochs import (OVERFIT_EPOCHS, OVERFIT_TRAIN, OVERFIT_UNITS, OVERFIT_VAL, after_best,
+                                 after_best_sentence, argmin1, overfit_data, overfit_run)
 from cnn_glossary.figures.epochs import early_stopping_alt, early_stopping_figure
 
 data = overfit_data()
@@ -13,6 +14,10 @@ restored = overfit_run(data, early_stopping={"patience": 5, "restore_best_weight
 best = argmin1(full.history["val_loss"])  # the epoch with the lowest validation loss
 # --8<-- [end:lesson]
 publish.value("val_loss_history", full.history["val_loss"])  # for the tests
+publish.value("val_accuracy_history", full.history["val_accuracy"])
+publish.value("train_loss_history", full.history["loss"])
+after = after_best(full.history, OVERFIT_VAL)  # what gets worse after the lowest validation loss
+publish.value("after_best", after_best_sentence(after))
 for name, v in dict(n_train=OVERFIT_TRAIN, n_val=OVERFIT_VAL, epochs=OVERFIT_EPOCHS, units=OVERFIT_UNITS).items():
     publish.value(name, v)
 publish.value("best_epoch", best)
@@ -34,6 +39,6 @@ fig = early_stopping_figure(full.history, {"EarlyStopping() stops": defaults.epo
 publish.figure(
     "curves", fig, alt=early_stopping_alt(fig),
     caption=f"A two-layer dense network trained on {OVERFIT_TRAIN:,} MNIST images, validated on {OVERFIT_VAL:,} "
-    f"others. The dotted vertical line marks the epoch of lowest validation loss ({best}); after it the network "
-    "keeps fitting its training images but gets worse on new ones.",
+    f"others. The dotted vertical line marks the epoch of lowest validation loss ({best}). From there to epoch "
+    f"{after['last_epoch']}, {after['train_words']} and {after['loss_words']}; {after['accuracy_words']}.",
 )

@@ -6,7 +6,7 @@ from cnn_glossary import publish
 from cnn_glossary.figures.schedules import trajectories_figure
 from cnn_glossary.mnist.train import MOMENTUM
 from cnn_glossary.optimisers import (BOWL_LEARNING_RATE, BOWL_START, BOWL_STEPS, CURVATURE_X, CURVATURE_Y, bowl,
-                                     trajectory)
+                                     loss_parts, shrink_factor, swing_sentence, trajectory)
 
 LR = BOWL_LEARNING_RATE
 # --8<-- [start:lesson]
@@ -33,6 +33,18 @@ publish.value("ranking", ", then ".join(ranking))
 publish.value("start_loss", bowl(BOWL_START), fmt=".1f")
 for key, name in zip(("sgd", "momentum", "nesterov"), paths):
     publish.value(f"{key}_loss", final[name], fmt=".2g")
+heavy, ahead = paths[f"momentum {MOMENTUM:g}"][-1], paths[f"Nesterov {MOMENTUM:g}"][-1]
+publish.value("swing_sentence", swing_sentence(heavy, ahead, BOWL_STEPS))  # which swing Nesterov damps, measured
+for key, point in (("momentum", heavy), ("nesterov", ahead)):
+    along, across = loss_parts(point)
+    publish.value(f"{key}_along", along, fmt=".2g")
+    publish.value(f"{key}_across", across, fmt=".2g")
+publish.table("shrink", [(name, CURVATURE_X * LR, shrink_factor(LR, MOMENTUM, CURVATURE_X, nesterov),
+                          CURVATURE_Y * LR, shrink_factor(LR, MOMENTUM, CURVATURE_Y, nesterov))
+                         for name, nesterov in ((f"momentum {MOMENTUM:g}", False), (f"Nesterov {MOMENTUM:g}", True))],
+              headers=["optimiser", "η·curvature along the floor", "shrink per step along",
+                       "η·curvature across the valley", "shrink per step across"],
+              fmts=[None, "g", ".3f", "g", ".3f"])
 publish.value("lr", LR, fmt="g")
 publish.value("momentum", MOMENTUM, fmt="g")
 publish.value("steps", BOWL_STEPS)

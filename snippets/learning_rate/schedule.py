@@ -1,4 +1,5 @@
-"""The one-cycle schedule of our MNIST training, evaluated from the training code's own schedule object."""
+"""The learning-rate schedule of our MNIST training (linear warm-up, then cosine decay), evaluated step by step
+from a schedule object built by the training code's own function."""
 
 import math
 
@@ -16,7 +17,7 @@ N_FIT = len(load_mnist().x_train) - VALIDATION_SIZE  # the training images our r
 # --8<-- [start:lesson]
 per_epoch = steps_per_epoch(N_FIT, BATCH_SIZE)  # ceil(N / B) weight updates per epoch
 total = EPOCHS * per_epoch  # every step of the run
-schedule = one_cycle(keras, total)  # the very object train.py hands to SGD
+schedule = one_cycle(keras, total)  # built as train.py builds the schedule it hands to SGD
 rates = schedule_values(schedule, total)  # its learning rate at steps 0, 1, ..., total - 1
 # --8<-- [end:lesson]
 warmup = WARMUP_FRACTION * total

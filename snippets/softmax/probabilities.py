@@ -7,6 +7,7 @@ from cnn_glossary.figures.softmax import probabilities_figure
 from cnn_glossary.kernels import DIGIT_INDEX
 from cnn_glossary.mnist import results
 from cnn_glossary.mnist.data import load_mnist
+from cnn_glossary.softmax import percent_text
 
 frozen = results.for_page()
 model = frozen.load_model()
@@ -30,15 +31,18 @@ for index, p, true, pred in zip((DIGIT_INDEX, MISREAD), probabilities, labels, p
     publish.value(f"{tag}_index", index)
     publish.value(f"{tag}_true", int(true))
     publish.value(f"{tag}_predicted", int(pred))
-    publish.value(f"{tag}_top", float(p.max()), fmt=".1%")
-    publish.value(f"{tag}_true_probability", float(p[true]), fmt=".1%")
+    publish.value(f"{tag}_top", percent_text(float(p.max())))  # never "100.0%" for a value below one
+    publish.value(f"{tag}_top_value", float(p.max()))
+    publish.value(f"{tag}_true_probability", percent_text(float(p[true])))
+    publish.value(f"{tag}_true_probability_value", float(p[true]))
 publish.value("recorded_confidence", wrong["confidence"][0], fmt=".1%")
-desc = "; ".join(f"test digit {q['index']}, a {q['true']}, gets {q['probabilities'].max():.0%} "
+desc = "; ".join(f"test digit {q['index']}, a {q['true']}, gets {percent_text(float(q['probabilities'].max()), 0)} "
                  f"on {q['predicted']}" for q in panels)
 publish.figure(
     "bars", probabilities_figure(panels),
     alt=f"Two rows, each a handwritten digit beside ten bars, the probabilities the network gives to the digits "
     f"0 to 9: {desc}. The predicted digit's bar is amber and outlined; the true digit's bar is hatched.",
     caption=f"Our model's softmax output for a correctly read digit (top) and a misread one (bottom). Amber, "
-    "outlined: the predicted digit; hatched: the true digit. Bars of at least 0.01 are labelled.",
+    "outlined: the predicted digit; hatched: the true digit. Bars of at least 0.01 are labelled, with as many "
+    "digits as it takes for a value below 1 not to read as 1.",
 )

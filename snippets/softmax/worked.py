@@ -23,7 +23,7 @@ stable_big = softmax(logits + BIG)  # subtract the largest score first: exp neve
 
 rows = [(k, logits[k], exps[k], probabilities[k]) for k in range(len(logits))]
 publish.table("steps", rows, headers=["digit", "score (logit)", "exp(score)", "probability"],
-              fmts=[None, ".2f", ".3g", ".3g"])
+              fmts=[None, ".2f", ".3g", ".6g"])  # enough digits that 0.999998 does not read as 1
 publish.value("digit_index", DIGIT_INDEX)
 publish.value("predicted", int(probabilities.argmax()))
 publish.value("top_probability", float(probabilities.max()), fmt=".6f")

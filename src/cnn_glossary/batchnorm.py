@@ -14,7 +14,12 @@ def normalise(x: np.ndarray, gamma, beta, mean, variance, epsilon: float = 1e-3)
 
 
 def batch_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and (biased) variance per channel over the batch and every position: what training mode uses."""
+    """Mean and (biased) variance per channel over the batch and every position: what training mode uses.
+
+    Computed in double precision: NumPy sums single-precision values over these axes in single precision, which
+    over a batch of 28x28 maps leaves the variance off by parts in ten thousand.
+    """
+    x = np.asarray(x, dtype=np.float64)
     axes = tuple(range(x.ndim - 1))
     return x.mean(axis=axes), x.var(axis=axes)
 

@@ -132,3 +132,19 @@ def visited_inputs(config: ConvConfig) -> np.ndarray:
                 for j in range(config.kernel_size):
                     mask[r * config.stride + i * config.dilation, c * config.stride + j * config.dilation] = True
     return mask
+
+
+def im2col(x: np.ndarray, kernel_size: int, stride: int = 1) -> np.ndarray:
+    """Copy every window of ``x`` (H, W, channels_in), no padding, into one row of a matrix.
+
+    Row ``r * o + c`` holds the window of output position ``(r, c)``, flattened in the order of a
+    Keras kernel ``(kh, kw, channels_in)``, so ``im2col(x, k) @ kernel.reshape(-1, channels_out)``
+    is the layer's output, one row per position: the whole convolution as one matrix product.
+    """
+    if x.ndim == 2:
+        x = x[:, :, None]
+    o = output_size(x.shape[0], kernel_size, 0, stride)
+    o_w = output_size(x.shape[1], kernel_size, 0, stride)
+    rows = [x[r * stride: r * stride + kernel_size, c * stride: c * stride + kernel_size].reshape(-1)
+            for r in range(o) for c in range(o_w)]
+    return np.stack(rows)

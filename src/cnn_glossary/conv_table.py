@@ -33,8 +33,8 @@ DESCRIPTIONS = {
     "full_padding_no_strides": "full padding (kernel_size - 1 zeros each side): every overlap is visited, "
     "the output grows",
     "padding_strides": "padding 1, stride 2: the window jumps two cells at a time",
-    "no_padding_strides_odd": "no padding, stride 2 on an even input: the last row and column are never read "
-    "(crossed out)",
+    "no_padding_strides_odd": "no padding, stride 2: the last window stops one row short of the bottom, so the "
+    "last row and column are never read (crossed out)",
     "same_padding_strides_odd": '"same" padding, stride 2: TensorFlow adds the one extra zero at the bottom '
     "and right, so every input cell is read",
     "dilation": "dilation 2: the kernel's nine taps are spread two cells apart and span five cells",

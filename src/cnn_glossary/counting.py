@@ -305,3 +305,35 @@ def count_model(model) -> list[LayerCount]:
         else:
             counts.append(count_layer(layer))
     return counts
+
+
+CONV_KINDS = ("Conv2D", "DepthwiseConv2D", "SeparableConv2D")
+
+
+def kernel_census(model) -> dict[str, int]:
+    """How many convolution layers of a Keras model have each spatial kernel size: ``{"3x3": 16, "1x1": 36}``.
+
+    Walks nested models (ConvNeXt keeps its stem in one); counts ``Conv2D``, ``DepthwiseConv2D`` and
+    ``SeparableConv2D`` layers (a separable layer counts once, by its depthwise kernel), most common first.
+    """
+    counts: dict[str, int] = {}
+
+    def walk(layers):
+        for layer in layers:
+            if type(layer).__name__ in CONV_KINDS:
+                kh, kw = layer.kernel_size
+                counts[f"{kh}x{kw}"] = counts.get(f"{kh}x{kw}", 0) + 1
+            elif hasattr(layer, "layers"):
+                walk(layer.layers)
+
+    walk(model.layers)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def most_common_wider_than_1x1(census: dict[str, int]) -> str:
+    """The most frequent kernel size other than 1x1 (ties: all of them, joined by " and ")."""
+    wider = {size: n for size, n in census.items() if size != "1x1"}
+    if not wider:
+        raise ValueError("no kernel wider than 1x1 in this census")
+    top = max(wider.values())
+    return " and ".join(sorted(size for size, n in wider.items() if n == top))

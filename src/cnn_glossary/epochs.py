@@ -108,3 +108,43 @@ def overfit_run(data=None, epochs: int = OVERFIT_EPOCHS, early_stopping: dict | 
 def argmin1(values) -> int:
     """1-based index of the smallest value (the first, on ties)."""
     return int(np.argmin(values)) + 1
+
+
+def after_best(history: dict, n_val: int) -> dict:
+    """What happens after the epoch of lowest validation loss, read off a Keras history.
+
+    Returns the best epoch, the validation loss and accuracy there and at the last epoch, and the words
+    for each change. Two accuracies on the same ``n_val`` images count as "the same" when they differ by
+    less than half an image (the history stores float32 fractions).
+    """
+    loss, val_loss, val_acc = list(history["loss"]), list(history["val_loss"]), list(history["val_accuracy"])
+    best = argmin1(val_loss)
+    loss_best, loss_last = val_loss[best - 1], val_loss[-1]
+    acc_best, acc_last = val_acc[best - 1], val_acc[-1]
+    right_best, right_last = round(acc_best * n_val), round(acc_last * n_val)
+
+    def change(name: str, a: float, b: float, fmt: str, same: bool) -> str:
+        if same:
+            return f"{name} is the same at both ({a:{fmt}})"
+        return f"{name} {'rises' if b > a else 'falls'} from {a:{fmt}} to {b:{fmt}}"
+
+    return {
+        "best_epoch": best,
+        "last_epoch": len(val_loss),
+        "loss_best": loss_best, "loss_last": loss_last, "acc_best": acc_best, "acc_last": acc_last,
+        "loss_worse": loss_last > loss_best,
+        "accuracy_worse": right_last < right_best,
+        "train_words": change("training loss", loss[best - 1], loss[-1], ".1e", loss[-1] == loss[best - 1]),
+        "loss_words": change("validation loss", loss_best, loss_last, ".3f", loss_last == loss_best),
+        "accuracy_words": change("validation accuracy", acc_best, acc_last, ".1%", right_best == right_last),
+    }
+
+
+def after_best_sentence(after: dict) -> str:
+    """One sentence on what worsens after the best epoch: the loss, the accuracy, both or neither."""
+    head = f"From epoch {after['best_epoch']} to epoch {after['last_epoch']}, {after['loss_words']}"
+    if after["loss_worse"] and not after["accuracy_worse"]:
+        return f"{head}, but {after['accuracy_words']}: the loss gets worse, the count of right answers does not."
+    if after["loss_worse"] and after["accuracy_worse"]:
+        return f"{head}, and {after['accuracy_words']}: both get worse."
+    return f"{head}, and {after['accuracy_words']}."

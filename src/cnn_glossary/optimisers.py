@@ -48,6 +48,49 @@ def bowl(point) -> float:
     return 0.5 * (CURVATURE_X * x * x + CURVATURE_Y * y * y)
 
 
+def loss_parts(point) -> tuple[float, float]:
+    """The bowl's loss at ``point`` split by direction: (along the valley floor, x; across the valley, y)."""
+    x, y = point
+    return 0.5 * CURVATURE_X * x * x, 0.5 * CURVATURE_Y * y * y
+
+
+def shrink_factor(learning_rate: float, momentum: float, curvature: float, nesterov: bool) -> float:
+    """How much one step of Keras's SGD shrinks the distance to the minimum along a direction of ``curvature``,
+    in the long run: the spectral radius of the linear map (w, v) -> (w', v') that one step applies there."""
+    step = learning_rate * curvature
+    if nesterov:  # v' = m v - lr c w;  w' = w + m v' - lr c w
+        update = [[1 - step * (1 + momentum), momentum * momentum], [-step, momentum]]
+    else:  # v' = m v - lr c w;  w' = w + v'
+        update = [[1 - step, momentum], [-step, momentum]]
+    return float(np.max(np.abs(np.linalg.eigvals(np.array(update)))))
+
+
+DIRECTIONS = {"across": ("across the valley", "zig-zag between the steep walls"),
+              "along": ("along its floor", "swing past the minimum and back")}
+
+
+def swing_sentence(momentum_point, nesterov_point, steps: int) -> str:
+    """Which direction holds most of heavy-ball momentum's remaining loss, and what Nesterov momentum does to it,
+    in words chosen from the two end points on the bowl."""
+    heavy = dict(zip(("along", "across"), loss_parts(momentum_point)))
+    ahead = dict(zip(("along", "across"), loss_parts(nesterov_point)))
+    main = max(heavy, key=heavy.get)
+    other = "along" if main == "across" else "across"
+    where, swing = DIRECTIONS[main]
+    share = heavy[main] / (heavy[main] + heavy[other])
+    if ahead[main] <= heavy[main] / 10:
+        verb = "damps that " + swing.split()[0]
+    elif ahead[main] < heavy[main]:
+        verb = "reduces that " + swing.split()[0] + " a little"
+    else:
+        verb = "does not reduce that " + swing.split()[0]
+    side = "lower" if ahead[other] < heavy[other] else "no lower"
+    return (f"After {steps} steps, {share:.0%} of momentum's remaining loss lies {where}, in its {swing} "
+            f"({heavy[main]:.2g}, against {heavy[other]:.2g} {DIRECTIONS[other][0]}). Nesterov momentum looks "
+            f"ahead before correcting, which {verb}: {DIRECTIONS[main][0]} it leaves {ahead[main]:.1g}, and "
+            f"{DIRECTIONS[other][0]} it ends at {ahead[other]:.2g}, {side} than momentum's {heavy[other]:.2g}.")
+
+
 def trajectory(optimizer, start=BOWL_START, steps: int = BOWL_STEPS) -> np.ndarray:
     """Points visited by ``optimizer`` (a Keras optimiser) on :func:`bowl`, start included: (steps + 1, 2)."""
     keras = _keras()

@@ -46,15 +46,41 @@ def shift_images(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return out
 
 
+def stroke_positions(before: np.ndarray, after: np.ndarray, background: np.ndarray,
+                     tolerance: float = 1e-6) -> np.ndarray:
+    """Where the map before or after a change differs from ``background`` by more than ``tolerance``.
+
+    ``background`` is the layer's output for a blank image (broadcastable to ``before``). After batch
+    normalisation and ReLU a blank background is not zero but a constant per channel, often positive; such
+    positions would stay "unchanged" under any shift and say nothing about the strokes.
+    """
+    return (np.abs(before - background) > tolerance) | (np.abs(after - background) > tolerance)
+
+
 def unchanged_fraction(before: np.ndarray, after: np.ndarray, tolerance: float = 1e-6,
-                       active_only: bool = True) -> float:
+                       background: np.ndarray | None = None) -> float:
     """Fraction of values equal (within ``tolerance``) at the same position before and after a change.
 
-    With ``active_only``, only positions where either array is non-zero count: positions that are zero in both
-    (blank background) would stay "unchanged" under any shift and say nothing about the layer.
+    With ``background`` (the layer's output for a blank image), only stroke positions count: those where
+    either map differs from the background (:func:`stroke_positions`).
     """
     same = np.abs(before - after) <= tolerance
-    if active_only:
-        counted = (before != 0) | (after != 0)
-        return float(same[counted].mean())
-    return float(same.mean())
+    if background is None:
+        return float(same.mean())
+    return float(same[stroke_positions(before, after, background, tolerance)].mean())
+
+
+def invariance_sentence(conv1: float, pool1: float, pool2: float, pixels: int = 1) -> str:
+    """Word the shift measurement: how much more of pool1 than of the conv1 map it reads stays unchanged (as
+    shares of stroke positions), and whether pool2, deeper, keeps more or less."""
+    gain = pool1 - conv1
+    if gain > 0.10:
+        verdict = "one max pool buys a good deal of exact invariance"
+    elif gain > 0:
+        verdict = "one max pool buys little exact invariance"
+    else:
+        verdict = "one max pool buys no exact invariance"
+    deeper = "even less stays" if pool2 < pool1 else "more stays"
+    return (f"After a {pixels}-pixel shift, {pool1:.1%} of `pool1`'s stroke values are unchanged, against "
+            f"{conv1:.1%} of the `conv1` values it reads: {verdict}. Deeper, at `pool2`, {deeper} the same: "
+            f"{pool2:.1%}.")

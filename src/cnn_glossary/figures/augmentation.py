@@ -41,23 +41,6 @@ def pairs(panels, cmap: str = "gray_r"):
     return fig
 
 
-def training_loss(histories: dict[str, dict]):
-    """Training loss per epoch for each labelled run (solid, dashed, ...)."""
-    fig, ax = plt.subplots(figsize=(5.2, 2.8))
-    styles = ["-", "--", "-.", ":"]
-    markers = ["o", "s", "^", "D"]
-    for k, (label, history) in enumerate(histories.items()):
-        epochs = np.arange(1, len(history["loss"]) + 1)
-        ax.plot(epochs, history["loss"], color=PALETTE[k], linestyle=styles[k], marker=markers[k], ms=3,
-                label=label)
-    ax.set_xlabel("epoch"), ax.set_ylabel("training loss (on the images as fed)")
-    ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def card(digit, angle_degrees: float = 7.0, shift=(2.0, 1.5)):
     """Home-page card: a digit and a turned, shifted copy (an icon drawn with SciPy, not the training transform)."""
     from scipy.ndimage import rotate

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnn_glossary.figures.style import HIGHLIGHT, INK, MUTED, PALETTE, plt
+from cnn_glossary.softmax import probability_text
 
 
 def probabilities_figure(panels: list[dict]):
@@ -23,13 +24,41 @@ def probabilities_figure(panels: list[dict]):
             ax_bar.bar(k, v, color=HIGHLIGHT if predicted else PALETTE[0], edgecolor=INK if predicted else "none",
                        hatch="///" if true else None, lw=1.2)
             if v >= 0.01:
-                ax_bar.text(k, v + 0.02, f"{v:.2f}", ha="center", fontsize=7, color=INK)
+                ax_bar.text(k, v + 0.02, probability_text(v), ha="center", fontsize=7, color=INK)
         ax_bar.set_xticks(range(len(probs)))
         ax_bar.set_ylim(0, 1.12)
         ax_bar.set_ylabel("probability", fontsize=8)
         ax_bar.tick_params(labelsize=7)
         ax_bar.spines[["top", "right"]].set_visible(False)
     axes[-1][1].set_xlabel("digit", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def reliability_figure(rows, bins: int):
+    """Reliability diagram: per confidence bin, the accuracy as a bar against the diagonal of perfect calibration,
+    each bar labelled with its count; below, the counts on a log scale. ``rows``: (lo, hi, count, accuracy,
+    mean confidence) per occupied bin."""
+    fig, (ax, ax_n) = plt.subplots(2, 1, figsize=(6.4, 4.6), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
+    width = 1.0 / bins
+    ax.plot([0, 1], [0, 1], color=MUTED, lw=1, linestyle="--", label="perfectly calibrated")
+    for k, (lo, hi, count, accuracy, confidence) in enumerate(rows):
+        ax.bar(lo, accuracy, width=width, align="edge", color=PALETTE[0], edgecolor=INK, lw=0.6,
+               label="accuracy in the bin" if k == 0 else None)
+        ax.plot([lo + 0.15 * width, hi - 0.15 * width], [confidence, confidence], color=HIGHLIGHT, lw=2.2, ls="-",
+                label="mean confidence in the bin" if k == 0 else None)
+        ax.text(lo + width / 2, max(accuracy, confidence) + 0.02, f"{count:,}", ha="center", fontsize=7, color=INK)
+        ax_n.bar(lo, count, width=width, align="edge", color=MUTED, edgecolor=INK, lw=0.6)
+    ax.set_xlim(0, 1), ax.set_ylim(0, 1.1)
+    ax.set_ylabel("accuracy", fontsize=8)
+    ax.legend(fontsize=7, loc="upper left")
+    ax_n.set_yscale("log")
+    ax_n.set_ylabel("digits", fontsize=8)
+    ax_n.set_xlabel("confidence (the largest softmax probability)", fontsize=8)
+    ax_n.set_xticks(np.linspace(0, 1, bins + 1))
+    for a in (ax, ax_n):
+        a.tick_params(labelsize=7)
+        a.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
 

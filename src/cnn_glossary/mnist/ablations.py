@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 RESULTS_DIR = ROOT / "results" / "ablations"
 CACHE_DIR = ROOT / ".cache" / "ablations"
-COMMAND = "make ablations  (or .venv/bin/python -m cnn_glossary.mnist.ablations; about an hour on two cores)"
+COMMAND = "make ablations  (or .venv/bin/python -m cnn_glossary.mnist.ablations; about 75 minutes on two quiet cores)"
 
 SEEDS = (1, 2, 3)
 CONSTANT_RATES = (0.01, 0.03, 0.1)  # the constant-rate sweep, chosen on validation accuracy at SWEEP_SEED
@@ -160,13 +160,27 @@ def choose_rate(sweep: dict[float, dict]) -> float:
     return max(sweep, key=lambda r: (sweep[r]["history"]["val_accuracy"][-1], -sweep[r]["history"]["val_loss"][-1]))
 
 
-def _spawn(key: str, seed: int, rate: float | None, out: Path) -> dict:
+def _spawn(key: str, seed: int, rate: float | None, out: Path, threads: int = 0) -> dict:
     cmd = [sys.executable, "-m", "cnn_glossary.mnist.ablations", "--one", key, str(seed), repr(rate), str(out)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT / "src"))
+    if threads:
+        env.update(TF_NUM_INTRAOP_THREADS=str(threads), TF_NUM_INTEROP_THREADS=str(threads))
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if proc.returncode:
         raise RuntimeError(f"{key} seed {seed} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(out.read_text())
+
+
+def _training_elsewhere(out: Path) -> bool:
+    """True while another process (an earlier ``make ablations`` still running) trains into ``out``."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--one" in args and str(out).encode() in args:
+            return True
+    return False
 
 
 def _atomic_write(path: Path, data: dict) -> None:
@@ -175,9 +189,14 @@ def _atomic_write(path: Path, data: dict) -> None:
     _atomic_bytes(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
 
 
-def run_all(log=print) -> Path:
-    """Train every missing run (resuming from the cache), then write the frozen result atomically."""
+def run_all(log=print, jobs: int = 1) -> Path:
+    """Train every missing run (resuming from the cache), then write the frozen result atomically.
+
+    ``jobs`` runs that many trainings at a time (one TensorFlow thread pool each when more than one).
+    """
     import datetime as dt
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
 
     from cnn_glossary.mnist import results
 
@@ -185,41 +204,48 @@ def run_all(log=print) -> Path:
     cache = CACHE_DIR / digest[:12]
     cache.mkdir(parents=True, exist_ok=True)
     done: dict[str, dict] = {}
+    total = len(plan(chosen_rate=0.0))
+    counter = iter(range(1, total + 1))
+    lock = threading.Lock()
 
-    def get(key, seed, rate, index, total):
+    def get(key, seed, rate):
         path = cache / _run_name(key, seed, rate)
+        with lock:
+            index = next(counter)
+        what = f"[{index}/{total}] {key} seed {seed}" + (f" rate {rate:g}" if rate is not None else "")
+        if not path.exists() and _training_elsewhere(path):
+            log(f"{what}: another process is training it; waiting")
+            while _training_elsewhere(path) and not path.exists():
+                time.sleep(5)
         if path.exists():
             done[path.name] = json.loads(path.read_text())
-            log(f"[{index}/{total}] {key} seed {seed}" + (f" rate {rate:g}" if rate else "") + ": cached")
+            log(f"{what}: cached")
             return done[path.name]
-        log(f"[{index}/{total}] {key} seed {seed}" + (f" rate {rate:g}" if rate else "") + ": training ...")
+        log(f"{what}: training ...")
         start = time.perf_counter()
-        row = _spawn(key, seed, rate, path)
+        row = _spawn(key, seed, rate, path, threads=1 if jobs > 1 else 0)
         done[path.name] = row
         h = row["history"]
-        log(f"[{index}/{total}]   val accuracy {h['val_accuracy'][-1]:.2%}, val loss {h['val_loss'][-1]:.4f} "
+        log(f"{what}: val accuracy {h['val_accuracy'][-1]:.2%}, val loss {h['val_loss'][-1]:.4f} "
             f"({time.perf_counter() - start:.0f} s)")
         return row
 
-    total = len(plan(chosen_rate=0.0))
-    index = 0
-    sweep = {}
-    for key, seed, rate in plan(chosen_rate=None):
-        index += 1
-        row = get(key, seed, rate, index, total)
-        if key == "constant_rate":
-            sweep[rate] = row
+    def run_many(runs):
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(lambda r: get(*r), runs))
+
+    first = plan(chosen_rate=None)
+    rows = run_many(first)
+    sweep = {rate: row for (key, _, rate), row in zip(first, rows) if key == "constant_rate"}
     chosen = choose_rate(sweep)
     log(f"constant rate chosen on validation accuracy: {chosen:g}")
+    later = [r for r in plan(chosen_rate=chosen) if r not in first]
+    run_many(later)
     variants = {}
     for key, seed, rate in plan(chosen_rate=chosen):
-        if (key, seed, rate) not in [(k, s, r) for k, s, r in plan(chosen_rate=None)]:
-            index += 1
-            get(key, seed, rate, index, total)
-        row = done[_run_name(key, seed, rate)]
         if key == "constant_rate" and rate != chosen:
             continue
-        variants.setdefault(key, []).append(row)
+        variants.setdefault(key, []).append(done[_run_name(key, seed, rate)])
     result = {
         "hash": digest,
         "seeds": list(SEEDS),
@@ -230,6 +256,7 @@ def run_all(log=print) -> Path:
                       for a in ABLATIONS},
         "versions": results.library_versions(),
         "cpu": results.cpu_name(),
+        "jobs": jobs,
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
         "total_wall_seconds": round(sum(r["wall_seconds"] for r in done.values()), 1),
     }
@@ -280,6 +307,151 @@ def for_page(folder: Path = RESULTS_DIR) -> dict:
     return data
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One ablation's runs over the seeds: final validation numbers, epochs to the target, curves."""
+
+    key: str
+    label: str
+    seeds: tuple[int, ...]
+    val_accuracy: tuple[float, ...]  # after the last epoch, one per seed
+    val_loss: tuple[float, ...]
+    epochs_to_target: tuple[int | None, ...]
+    seconds: tuple[float, ...]
+    parameters: int
+    curves: dict  # metric -> one list per seed
+    rate: float | None = None
+
+    @property
+    def accuracy_range(self) -> tuple[float, float]:
+        return min(self.val_accuracy), max(self.val_accuracy)
+
+    @property
+    def loss_range(self) -> tuple[float, float]:
+        return min(self.val_loss), max(self.val_loss)
+
+
+def summarise(data: dict, key: str) -> Summary:
+    runs = data["ablations"][key]["runs"]
+    return Summary(
+        key=key, label=data["ablations"][key]["label"],
+        seeds=tuple(r["seed"] for r in runs),
+        val_accuracy=tuple(r["history"]["val_accuracy"][-1] for r in runs),
+        val_loss=tuple(r["history"]["val_loss"][-1] for r in runs),
+        epochs_to_target=tuple(epochs_to_reach(r["history"]["val_accuracy"]) for r in runs),
+        seconds=tuple(r["wall_seconds"] for r in runs),
+        parameters=runs[0]["parameters"],
+        curves={m: [r["history"][m] for r in runs] for m in ("val_accuracy", "val_loss", "accuracy", "loss")},
+        rate=runs[0].get("rate"),
+    )
+
+
+def _mean(xs) -> float:
+    return sum(xs) / len(xs)
+
+
+def overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """True when two [lowest, highest] ranges over the seeds share a point."""
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def verdict(full: Summary, other: Summary) -> str:
+    """How the ablation's final validation accuracy compares with the full recipe's, seed ranges taken into account."""
+    if overlap(full.accuracy_range, other.accuracy_range):
+        return "overlap"
+    return "lower" if other.accuracy_range[1] < full.accuracy_range[0] else "higher"
+
+
+def outcome_sentence(full: Summary, other: Summary, change: str) -> str:
+    """A sentence generated from the numbers: the accuracy comparison and whether the seed ranges overlap.
+
+    ``change`` completes "With ...", e.g. "no batch normalisation".
+    """
+    n = len(other.seeds)
+    head = (f"With {change}, validation accuracy after the last epoch was {_mean(other.val_accuracy):.2%} "
+            f"(seeds from {other.accuracy_range[0]:.2%} to {other.accuracy_range[1]:.2%}), against "
+            f"{_mean(full.val_accuracy):.2%} ({full.accuracy_range[0]:.2%} to {full.accuracy_range[1]:.2%}) "
+            f"for our full recipe")
+    v = verdict(full, other)
+    if v == "overlap":
+        return head + f": the ranges over {n} seeds overlap, so {n} seeds cannot tell these recipes apart."
+    edge = "below the full recipe's lowest" if v == "lower" else "above the full recipe's highest"
+    chance = math.comb(len(full.seeds) + n, n)
+    return (head + f": every one of its {n} seeds ended {edge}. That is suggestive, not conclusive: with {n} runs "
+            f"against {len(full.seeds)}, such a complete separation happens by chance 1 time in {chance} even "
+            "when two recipes are equally good.")
+
+
+def loss_sentence(full: Summary, other: Summary, change: str) -> str:
+    if overlap(full.loss_range, other.loss_range):
+        how = f"the ranges over {len(other.seeds)} seeds overlap"
+    else:
+        how = "higher in every seed" if other.loss_range[0] > full.loss_range[1] else "lower in every seed"
+    return (f"Validation loss with {change}: {_mean(other.val_loss):.4f} against {_mean(full.val_loss):.4f} "
+            f"({how}).")
+
+
+def target_phrase(epochs: tuple[int | None, ...], target: float = TARGET_ACCURACY) -> str:
+    """'epochs 3, 3, 4' or 'never in 15 epochs' style wording for epochs to reach the target, per seed."""
+    return ", ".join("never" if e is None else str(e) for e in epochs)
+
+
+def table_rows(data: dict, keys: list[str]) -> list[list]:
+    """One row per ablation: what changed, final validation accuracy and loss (mean, range), epochs to 99 %."""
+    rows = []
+    for key in keys:
+        s = summarise(data, key)
+        rows.append([
+            s.label + (f" ({s.rate:g})" if s.rate is not None else ""),
+            _mean(s.val_accuracy), f"{s.accuracy_range[0]:.2%} to {s.accuracy_range[1]:.2%}",
+            _mean(s.val_loss), target_phrase(s.epochs_to_target), s.parameters,
+        ])
+    return rows
+
+
+TABLE_HEADERS = ["recipe", "validation accuracy (mean)", "lowest to highest seed", "validation loss (mean)",
+                 f"epochs to {TARGET_ACCURACY:.0%} validation accuracy, per seed", "parameters"]
+TABLE_FORMATS = [None, ".2%", None, ".4f", None, ","]
+
+
+def comparison_values(data: dict, key: str, change: str) -> dict[str, tuple[object, str | None]]:
+    """What a page says about one ablation against the full recipe: name -> (value, format), sentences included."""
+    full, other = summarise(data, "full"), summarise(data, key)
+    return {
+        "sentence": (outcome_sentence(full, other, change), None),
+        "loss_sentence": (loss_sentence(full, other, change), None),
+        "verdict": (verdict(full, other), None),
+        "accuracy": (_mean(other.val_accuracy), ".2%"),
+        "full_accuracy": (_mean(full.val_accuracy), ".2%"),
+        "loss": (_mean(other.val_loss), ".4f"),
+        "full_loss": (_mean(full.val_loss), ".4f"),
+        "epochs_to_target": (target_phrase(other.epochs_to_target), None),
+        "full_epochs_to_target": (target_phrase(full.epochs_to_target), None),
+        "parameters": (other.parameters, ","),
+        "full_parameters": (full.parameters, ","),
+        "seeds": (len(other.seeds), None),
+        "epochs": (len(other.curves["val_accuracy"][0]), None),
+        "target": (TARGET_ACCURACY, ".0%"),
+    }
+
+
+def publish_comparison(data: dict, changes: dict[str, tuple[str, str]]) -> None:
+    """Publish a page's comparison: for each ``prefix -> (ablation key, "no batch normalisation")`` the values of
+    :func:`comparison_values` (names prefixed), then one table and one curves figure with the full recipe first."""
+    from cnn_glossary.figures import ablations as drawing
+    from cnn_glossary.site import publish
+
+    keys = [key for key, _ in changes.values()]
+    for prefix, (key, change) in changes.items():
+        for name, (value, fmt) in comparison_values(data, key, change).items():
+            publish.value(prefix + name, value, fmt=fmt)
+    publish.table("runs", table_rows(data, ["full", *keys]), headers=TABLE_HEADERS, fmts=TABLE_FORMATS)
+    summaries = [summarise(data, k) for k in ["full", *keys]]
+    fig, floor = drawing.curves(summaries)
+    alt, caption = drawing.alt_and_caption(summaries, floor)
+    publish.figure("curves", fig, alt=alt, caption=caption)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["--one"]:
@@ -290,9 +462,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m cnn_glossary.mnist.ablations", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.parse_args(argv)
+    parser.add_argument("--jobs", type=int, default=1, choices=(1, 2),
+                        help="trainings at a time (2: one TensorFlow thread each; the seconds recorded are then "
+                             "those of a shared machine)")
+    args = parser.parse_args(argv)
     try:
-        run_all()
+        run_all(jobs=args.jobs)
     except KeyboardInterrupt:
         print("\ninterrupted: finished runs are kept in .cache/ablations/; results/ablations/ is unchanged",
               file=sys.stderr)

@@ -75,6 +75,37 @@ def run_training(seed: int, epochs: int, subset: int | None, out: Path) -> dict:
     return result
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {text!r}")
+    return value
+
+
+def unwritable(out: Path) -> str | None:
+    """Why the results can not be saved into ``out`` (checked before training), or ``None``.
+
+    The folder need not exist yet: its nearest existing ancestor must be a folder a file can be created in.
+    A probe file is created there and removed at once; nothing else is created.
+    """
+    existing = out
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is a file, not a folder"
+    try:
+        fd, probe = tempfile.mkstemp(dir=existing, prefix=".cnn-glossary-probe.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"{existing} does not accept new files ({exc.strerror or exc})"
+    return None
+
+
 def cmd_train(args) -> int:
     from cnn_glossary.mnist import results
 
@@ -84,6 +115,11 @@ def cmd_train(args) -> int:
         recipe = results.recipe_config()
         print(f"error: only the full recipe (seed {recipe['seed']}, {recipe['epochs']} epochs, every training image) "
               f"may write {results.RESULTS_DIR.relative_to(results.ROOT)}/; pass --out DIR for this run",
+              file=sys.stderr)
+        return 2
+    why = unwritable(out)
+    if why:
+        print(f"error: --out {out} is not writable: {why}. Nothing was trained; choose a writable folder",
               file=sys.stderr)
         return 2
     run_training(args.seed, args.epochs, args.subset, out)
@@ -134,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train the MNIST model and write results/mnist/")
     p_train.add_argument("--seed", type=int, default=train.SEED)
-    p_train.add_argument("--epochs", type=int, default=train.EPOCHS)
-    p_train.add_argument("--subset", type=int, default=None, help="train on the first N images only (for tests)")
+    p_train.add_argument("--epochs", type=positive_int, default=train.EPOCHS)
+    p_train.add_argument("--subset", type=positive_int, default=None,
+                         help="train on the first N images only (for tests)")
     p_train.add_argument("--out", default=None, help="results folder (default: results/mnist)")
     p_train.add_argument("--verbose", action="store_true", help="show TensorFlow's own start-up messages")
     p_train.set_defaults(func=cmd_train)

@@ -91,7 +91,9 @@ def _verified(path: Path, aside: list[Path] | None = None) -> bool:
 
 
 def _stderr(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    from cnn_glossary.site import publish
+
+    publish.note(message)  # stderr, and the build log when a snippet fetches during a site build
 
 
 def _install(src: Path, dest: Path) -> None:

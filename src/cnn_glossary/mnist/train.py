@@ -122,7 +122,8 @@ def training_batches(tf, x, y, epochs: int, seed: int, augmented: bool = True):
 # ## Model
 #
 # Cost on a CPU follows the high-resolution layers, so the network pools after a single
-# 28x28 convolution, does most of its work at 14x14 and 5x5, and ends with a 1x1
+# 28x28 convolution, does most of its work on the 14x14 to 10x10 maps (conv2 and conv3),
+# and ends with a 1x1
 # convolution to ten channels and global average pooling instead of a large dense layer.
 # Every convolution except the last is followed by batch normalisation and ReLU. The last
 # one, the 1x1 classifier, has neither: it keeps its ten biases and passes ten score maps

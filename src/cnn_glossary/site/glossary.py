@@ -11,20 +11,29 @@ after the page has linked to that topic page by hand. Headings, code (fenced and
 HTML (tags, raw HTML blocks, ``<a>`` elements), admonition and tab titles, attribute lists and
 placeholders are left alone, and a term is never linked on the page that explains it. Tables count as
 prose. The MkDocs plugin calls it in ``on_page_markdown`` after placeholder substitution.
+
+A definition may cite a work (``[@lin2013]``, see :mod:`.citations`): the A-Z page shows the citation as a
+link, and the tooltip, which cannot hold a link, shows it as plain words, "(Lin et al., 2013)".
+
+The file also holds the **statements**: the wording of facts that more than one page states (that a convolution
+can be computed as one matrix product, the output-size rule, what a parameter is). A page embeds one with
+``{{ statement name }}`` (:func:`statement`), so no two pages can say the same thing in different words.
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from cnn_glossary.site import citations
 from cnn_glossary.site.placeholders import _code_mask
 
 KEYS = {"term", "definition", "page", "fallback", "spellings", "abbr", "topic"}
+STATEMENT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class GlossaryError(ValueError):
@@ -41,6 +50,11 @@ class Term:
     spellings: tuple[str, ...]
     abbr: tuple[str, ...] = ()
     topic: bool = False
+    tooltip: str = ""  # the definition with its citations as plain words (a link title cannot hold a link)
+
+    def __post_init__(self):
+        if not self.tooltip:
+            object.__setattr__(self, "tooltip", self.definition)
 
     def target(self, existing: set[str] | None = None) -> tuple[str, str] | None:
         """``(page, anchor)`` to link to: the term's page if it is part of the site, else its fallback."""
@@ -56,8 +70,9 @@ class Term:
 @dataclass(frozen=True)
 class Glossary:
     terms: tuple[Term, ...]
-    abbreviations: dict[str, str]  # abbreviations that are not terms: ABBR -> expansion
+    abbreviations: dict[str, str]  # abbreviations that are not terms: ABBR -> expansion (plain words)
     path: str = "glossary.yml"
+    statements: dict[str, str] = field(default_factory=dict)  # name -> the shared wording (Markdown)
 
     @property
     def topics(self) -> list[str]:
@@ -70,13 +85,28 @@ def _fail(path, i, term, message: str):
     raise GlossaryError(f"{path}{name}: {message}")
 
 
-def parse(data, path: str = "glossary.yml") -> Glossary:
-    """Check and read the glossary file's parsed YAML."""
+def _plain(text: str, references, where: str) -> str:
+    """``text`` with its citations as plain words; a citation that names no reference is an error."""
+    if not citations.keys(text):
+        return text
+    if references is None:
+        raise GlossaryError(f"{where}: cites {citations.keys(text)} but the site has no references file")
+    try:
+        return citations.plain(text, references, where)
+    except citations.CitationError as exc:
+        raise GlossaryError(str(exc)) from None
+
+
+def parse(data, path: str = "glossary.yml", references: dict | None = None) -> Glossary:
+    """Check and read the glossary file's parsed YAML; ``references`` (from :func:`.citations.load`) resolve
+    the citations in definitions, abbreviations and statements."""
     if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
-        raise GlossaryError(f"{path}: expected a mapping with a 'terms' list (and optionally 'abbreviations')")
-    extra = set(data) - {"terms", "abbreviations"}
+        raise GlossaryError(f"{path}: expected a mapping with a 'terms' list (and optionally 'abbreviations' "
+                            "and 'statements')")
+    extra = set(data) - {"terms", "abbreviations", "statements"}
     if extra:
-        raise GlossaryError(f"{path}: unknown top-level keys {sorted(extra)}; only 'terms' and 'abbreviations'")
+        raise GlossaryError(f"{path}: unknown top-level keys {sorted(extra)}; only 'terms', 'abbreviations' "
+                            "and 'statements'")
     terms, owner = [], {}
     for i, entry in enumerate(data["terms"]):
         name = entry.get("term") if isinstance(entry, dict) else None
@@ -112,30 +142,66 @@ def parse(data, path: str = "glossary.yml") -> Glossary:
             if key in owner:
                 _fail(path, i, name, f"the spelling {sp!r} already belongs to {owner[key]!r}")
             owner[key] = entry["term"]
+        tooltip = _plain(definition, references, f"{path} (term {i + 1}: {name!r})")
         terms.append(Term(entry["term"].strip(), definition, page, anchor, fallback,
-                          tuple(" ".join(sp.split()) for sp in spellings), tuple(abbr), bool(entry.get("topic"))))
+                          tuple(" ".join(sp.split()) for sp in spellings), tuple(abbr), bool(entry.get("topic")),
+                          tooltip))
     abbreviations = data.get("abbreviations") or {}
     if not isinstance(abbreviations, dict) or not all(isinstance(v, str) for v in abbreviations.values()):
         raise GlossaryError(f"{path}: 'abbreviations' maps each abbreviation to its expansion")
     clash = set(abbreviations) & {a for t in terms for a in t.abbr}
     if clash:
         raise GlossaryError(f"{path}: {sorted(clash)} are both a term's abbr and in 'abbreviations'; keep one")
-    return Glossary(tuple(terms), {str(k): v for k, v in abbreviations.items()}, path)
+    abbreviations = {str(k): _plain(" ".join(v.split()), references, f"{path} (abbreviation {k!r})")
+                     for k, v in abbreviations.items()}
+    statements = data.get("statements") or {}
+    if not isinstance(statements, dict):
+        raise GlossaryError(f"{path}: 'statements' maps a name to the wording pages embed with "
+                            "{{ statement name }}")
+    for name, text in statements.items():
+        where = f"{path} (statement {name!r})"
+        if not isinstance(name, str) or not STATEMENT_NAME.match(name):
+            raise GlossaryError(f"{where}: a statement's name is lowercase letters, digits and '_'")
+        if not isinstance(text, str) or not text.strip():
+            raise GlossaryError(f"{where}: the wording is missing or empty")
+        if "\n" in text.strip() or "|" in text or "{{" in text:
+            raise GlossaryError(f"{where}: the wording is one paragraph (write it with '>-'), without '|' or "
+                                "'{{', so that it fits in a sentence, an admonition or a table cell")
+        _plain(text, references, where)  # every citation resolves
+    statements = {name: " ".join(text.split()) for name, text in statements.items()}
+    return Glossary(tuple(terms), abbreviations, path, statements)
 
 
-def load(path: str | Path) -> Glossary:
+def load(path: str | Path, references: dict | None = None) -> Glossary:
+    """Read the glossary file; without ``references``, the citations resolve against ``references.yml`` next to
+    it, if there is one."""
     path = Path(path)
+    if references is None and (path.parent / "references.yml").is_file():
+        try:
+            references = citations.load(path.parent / "references.yml")
+        except citations.CitationError as exc:
+            raise GlossaryError(str(exc)) from None
     try:
         # the C loader when PyYAML has it: the same safe subset of YAML, ten times faster
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise GlossaryError(f"{path}: not valid YAML: {exc}") from None
-    return parse(data, str(path))
+    return parse(data, str(path), references)
+
+
+def statement(glossary: Glossary | None, name: str) -> str:
+    """The shared wording ``{{ statement name }}`` stands for."""
+    if glossary is None:
+        raise GlossaryError(f"{{{{ statement {name} }}}} needs the glossary file, which holds the statements")
+    if name not in glossary.statements:
+        raise GlossaryError(f"{{{{ statement {name} }}}}: {glossary.path} has no statement {name!r} "
+                            f"(statements: {', '.join(sorted(glossary.statements)) or 'none'})")
+    return glossary.statements[name]
 
 
 def abbreviation_lines(glossary: Glossary) -> str:
     """``*[ABBR]: tooltip`` lines for the ``abbr`` extension: a term's abbreviations show its definition."""
-    lines = [f"*[{a}]: {t.definition}" if a == t.term else f"*[{a}]: {t.term}: {t.definition}"
+    lines = [f"*[{a}]: {t.tooltip}" if a == t.term else f"*[{a}]: {t.term}: {t.tooltip}"
              for t in glossary.terms for a in t.abbr]
     lines += [f"*[{a}]: {text}" for a, text in glossary.abbreviations.items()]
     return "\n".join(lines)
@@ -321,7 +387,7 @@ def link_terms(markdown: str, page: str, glossary: Glossary, existing: set[str] 
         done.add(term.term)
         href = posixpath.relpath(target[0], here) + (f"#{target[1]}" if target[1] else "")
         out.append(markdown[pos:a])
-        out.append(f'[{m.group(0)}]({href} "{term.definition}")')
+        out.append(f'[{m.group(0)}]({href} "{term.tooltip}")')
         pos = b
     out.append(markdown[pos:])
     return "".join(out)

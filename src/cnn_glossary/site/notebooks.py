@@ -1,6 +1,7 @@
 """Every topic page's code as a Jupyter notebook a reader can download and run.
 
-A page's notebook holds the snippets the page uses, in the order the page first uses them.
+A page's notebook starts with one cell that installs the package (see :mod:`.portable`), then holds
+the snippets the page uses, in the order the page first uses them.
 Each snippet becomes up to three code cells: the lines before its lesson section (setup),
 the lesson lines themselves, and the lines after (publishing, which prints values outside a
 build). A snippet without a lesson section is one cell. Run top to bottom, a notebook does
@@ -16,20 +17,10 @@ import json
 import re
 from pathlib import Path
 
+from cnn_glossary.site import portable
+
 SECTION = "lesson"
 _MARKER = re.compile(r"^\s*#\s*-{1,}8<-{1,}\s*\[\s*(start|end)\s*:\s*([a-z][-_0-9a-z]*)\s*\]\s*$")
-
-INSTALL = (
-    "# This notebook runs the code of one page of cnn-glossary. It needs the project's package,\n"
-    "# which is installed from a checkout of the project (it is not on PyPI):\n"
-    "#\n"
-    "#     git clone <the project's repository> && cd cnn-glossary && make install\n"
-    "#     .venv/bin/jupyter notebook   # or: pip install -e . in an environment of your own\n"
-    "#\n"
-    "# Start Jupyter from the checkout's root folder: the snippets read results/mnist/ from there.\n"
-    "import cnn_glossary  # fails here, with ModuleNotFoundError, if the package is not installed"
-)
-
 
 class NotebookError(ValueError):
     """A snippet's section markers do not pair up."""
@@ -91,8 +82,12 @@ def _cell(kind: str, source: str, cell_id: str) -> dict:
     return cell
 
 
-def build_notebook(title: str, page: str, snippets: list[tuple[str, Path]], section: str = SECTION) -> str:
-    """The notebook (JSON text) for ``page`` titled ``title`` from ``(snippet_id, path)`` pairs in page order."""
+def build_notebook(title: str, page: str, snippets: list[tuple[str, Path]], section: str = SECTION,
+                   install: str | None = None) -> str:
+    """The notebook (JSON text) for ``page`` titled ``title`` from ``(snippet_id, path)`` pairs in page order.
+
+    ``install`` is its first code cell (:func:`cnn_glossary.site.portable.install_cell`; by default the cell
+    of a site with neither ``site_url`` nor ``repo_url``)."""
     stem = re.sub(r"[^A-Za-z0-9]+", "-", page.removesuffix(".md")).strip("-") or "page"
     cells = []
 
@@ -102,7 +97,7 @@ def build_notebook(title: str, page: str, snippets: list[tuple[str, Path]], sect
 
     add("markdown", f"# {title}: the code\n\nThe snippets of the page *{title}*, in the order the page uses "
                     f"them. Each lesson is a cell of its own; the cells around it set up and print the results.")
-    add("code", INSTALL)
+    add("code", install if install is not None else portable.install_cell(None, None, None))
     for snippet_id, path in snippets:
         source = path.read_text()
         try:

@@ -6,6 +6,10 @@ manifest next to the figures it drew, recording the hash of every input: the sni
 source, the package modules it imported, the files it read, and the versions of the
 libraries that compute the numbers. A snippet is fresh while all of those match; a file
 whose size and modification time are unchanged is taken as unchanged without re-hashing.
+Inputs inside the project are recorded relative to its root, so a cache copied or moved
+with the project checks the files next to it, never those of the folder it came from.
+Figure files are named by their content's hash, and a cached figure is used only while its
+bytes still hash to its name.
 
 Manifests and figures are written to a temporary name and renamed into place, so an
 interrupted or concurrent build never leaves a half-written entry behind.
@@ -30,7 +34,7 @@ from typing import Callable, Iterable
 
 from cnn_glossary.site import forkserver
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: inputs inside the project are recorded relative to its root
 # The slowest snippets need about 20 s on two cores (they train small networks, e.g. for
 # the Epochs page). 600 s leaves a margin of more than ten times for a busy or slower machine,
 # while a snippet that hangs is stopped after ten minutes rather than half an hour.
@@ -190,7 +194,7 @@ class Pipeline:
             return None
         refreshed = False
         for dep in manifest["deps"]:
-            dep_path = Path(dep["path"])
+            dep_path = self.root / dep["path"]  # relative to the project, or absolute outside it
             try:
                 stat = dep_path.stat()
                 if stat.st_size == dep["size"] and stat.st_mtime_ns == dep["mtime_ns"]:
@@ -203,10 +207,12 @@ class Pipeline:
             refreshed = True
         for fig in manifest["figures"].values():
             try:
-                size = (self.figure_dir / fig["file"]).stat().st_size
+                data = (self.figure_dir / fig["file"]).read_bytes()
             except OSError:
                 return None
-            if size == 0 or size != fig.get("bytes", size):
+            if not data or len(data) != fig.get("bytes", len(data)):
+                return None
+            if not _is_named_by_its_hash(fig["file"], data):  # overwritten, even with bytes of the same size
                 return None
         if refreshed:
             try:
@@ -310,6 +316,9 @@ class Pipeline:
             report_path.unlink(missing_ok=True)
             report_path.with_name(report_path.name + ".tmp").unlink(missing_ok=True)
         elapsed = time.perf_counter() - start
+        notes = report.get("notes") if isinstance(report, dict) else None
+        for note in notes if isinstance(notes, list) else []:
+            self.log(f"{path.relative_to(self.root).as_posix()}: {note}")
         if "error" in report:
             err = report["error"]
             raise SnippetError(path, err["line"], f"{err['type']}: {err['message']}", err["traceback"])
@@ -319,7 +328,7 @@ class Pipeline:
             "cache_version": CACHE_VERSION,
             "snippet": snippet_id,
             "versions": self._versions,
-            "deps": report["deps"],
+            "deps": [dict(d, path=self._stored_path(d["path"])) for d in report["deps"]],
             "values": report["values"],
             "tables": report["tables"],
             "figures": report["figures"],
@@ -366,6 +375,11 @@ class Pipeline:
             self.close()
         except Exception:  # noqa: BLE001 - interpreter shutdown: the server exits when its socket closes
             pass
+
+    def _stored_path(self, path: str) -> str:
+        """``path`` as a manifest records it: relative to the project root when inside it (POSIX form)."""
+        p = Path(path)
+        return p.relative_to(self.root).as_posix() if p.is_absolute() and p.is_relative_to(self.root) else path
 
     def stop(self) -> None:
         """Stop every running snippet (and what it started); snippets not yet started never start."""
@@ -473,6 +487,11 @@ class Pipeline:
         if errors:
             raise errors[0]
         return results
+
+
+def _is_named_by_its_hash(name: str, data: bytes) -> bool:
+    """The runner names each figure ``<first 20 hex digits of its sha256>.<format>``."""
+    return name.split(".", 1)[0] == hashlib.sha256(data).hexdigest()[:20]
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -15,9 +15,11 @@ Syntax, anywhere in a page outside code::
                                                          id="cg-data-widgets-conv_explorer-config">`` for a widget
 
 ``{{ values_index }}`` renders the list of every value embedded on the site, ``{{ glossary_index }}``
-the A-Z list of the glossary file's terms. Anything else between ``{{`` and ``}}`` is an error, and
-so is a ``{{`` that does not close on its own line, so a typo never reaches a reader. Fenced,
-indented and inline code is left alone.
+the A-Z list of the glossary file's terms, and ``{{ statement name }}`` the wording of a fact that several
+pages state, kept once in the glossary file. Anything else between ``{{`` and ``}}`` is an error, and
+so is a ``{{`` that does not close on its own line, and a placeholder with one brace too few or too
+many on either side (``{ value a/b:c }}``, ``{{ value a/b:c }}}``), so a typo never reaches a reader.
+Fenced, indented and inline code is left alone.
 """
 
 from __future__ import annotations
@@ -36,8 +38,17 @@ FORM = re.compile(
     r"(?::(?P<name>\w+))?\s*(?:\|\s*(?P<fmt>[^|]*?))?\s*$"
 )
 SPECIAL = {"values_index", "glossary_index"}
+# What is left of a placeholder when a brace is missing or extra: "{ value a/b:c }}", "value a/b:c }}",
+# "{{ value a/b:c }", "{ value a/b:c }". The id must hold a "/" or a ":", so prose and math ("the value y}",
+# "\text{value x}") are not taken for one.
+_KIND = r"(?:value|table|figure|snippet|data)"
+_ID = r"[A-Za-z0-9_][\w-]*(?:[/:][\w-]+)+"
+LONE_OPEN = re.compile(r"(?<!\{)\{\s*" + _KIND + r"\s+" + _ID)
+LONE_CLOSE = re.compile(r"\b" + _KIND + r"\s+" + _ID + r"\s*(?:\|[^{}\n]*)?\}")
+STATEMENT = re.compile(r"^\s*statement\s+(?P<name>[a-z][a-z0-9_]*)\s*$")
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})")
 INCLUDE = re.compile(r"""^\s*-{1,}8<-{1,}\s+["']([^"':]+)(?::[^"']*)?["']""")  # path, then :section or :lines
+INCLUDE_BLOCK = re.compile(r"^[ \t]*-{1,}8<-{1,}\r?$")  # a line of its own opening or closing a block of paths
 
 
 class PlaceholderError(ValueError):
@@ -145,16 +156,23 @@ def find(markdown: str) -> list[Placeholder]:
                 "{{ value|table|figure snippet/id:name }}, or put literal braces in `code`",
             )
         done = m.end()
+        if markdown.startswith("}", done):
+            raise PlaceholderError(line, _unbalanced(markdown, at))
         body = m.group(1).strip()
         if body in SPECIAL:
             found.append(Placeholder(body, None, None, None, line, m.start(), m.end(), m.group(0)))
+            continue
+        shared = STATEMENT.match(body)
+        if shared:
+            found.append(Placeholder("statement", None, shared["name"], None, line, m.start(), m.end(), m.group(0)))
             continue
         form = FORM.match(m.group(1))
         if not form:
             raise PlaceholderError(
                 line,
                 f"unknown placeholder {m.group(0)!r}; expected "
-                "{{ value|table|figure|data snippet/id:name }}, {{ snippet snippet/id }} or {{ values_index }}",
+                "{{ value|table|figure|data snippet/id:name }}, {{ snippet snippet/id }}, {{ statement name }} "
+                "or {{ values_index }}",
             )
         kind, name = form["kind"], form["name"]
         if kind != "snippet" and not name:
@@ -162,18 +180,83 @@ def find(markdown: str) -> list[Placeholder]:
         if form["fmt"] and kind != "value":
             raise PlaceholderError(line, f"{m.group(0)!r}: only values take a '| format'")
         found.append(Placeholder(kind, form["sid"], name, form["fmt"], line, m.start(), m.end(), m.group(0)))
+    _check_lone_braces(markdown, mask, spans, found, line_starts)
     return found
 
 
+def _unbalanced(markdown: str, at: int) -> str:
+    end = markdown.find("\n", at)
+    rest = markdown[at : end if end >= 0 else len(markdown)].rstrip()
+    shown = rest if len(rest) <= 60 else rest[:57] + "..."
+    return (f"{shown!r}: unbalanced braces around a placeholder; write it with two braces on each side, "
+            "{{ value|table|figure|data snippet/id:name }} or {{ snippet snippet/id }}")
+
+
+def _check_lone_braces(markdown: str, mask: list[bool], spans, found: list[Placeholder], line_starts) -> None:
+    """A placeholder with one brace too few on either side (``{ value a/b:c }}``) is not parsed as one, so it
+    would reach readers as text: outside code, raise :class:`PlaceholderError` on its line."""
+    blank = list(markdown)
+    for a, b in [*spans, *((p.start, p.end) for p in found)]:
+        for i in range(a, b):
+            if blank[i] != "\n":
+                blank[i] = " "
+    text = "".join(blank)
+    for at in sorted(m.start() for pattern in (LONE_OPEN, LONE_CLOSE) for m in pattern.finditer(text)):
+        line = bisect.bisect_right(line_starts, at)
+        if line - 1 < len(mask) and mask[line - 1]:
+            continue
+        while at > line_starts[line - 1] and markdown[at - 1] in " {":  # quote the typo from its brace
+            at -= 1
+        raise PlaceholderError(line, _unbalanced(markdown, at + len(markdown[at:]) - len(markdown[at:].lstrip(" "))))
+
+
 def includes(markdown: str) -> list[tuple[int, str]]:
-    """``(line, path)`` of every ``--8<-- "path"`` include line (pymdownx.snippets reads
-    them inside code fences too, which is where they usually are)."""
+    """``(line, path)`` of every file pymdownx.snippets would include: each ``--8<-- "path"`` line, and each
+    path line between two ``--8<--`` lines (the block form). pymdownx.snippets reads them inside code fences
+    too, which is where they usually are; ``;--8<--`` is an escaped marker, a path line starting with ``;``
+    a comment."""
     out = []
+    block = False
     for i, line in enumerate(markdown.splitlines()):
+        if INCLUDE_BLOCK.match(line):
+            block = not block
+            continue
+        if block:
+            path = line.strip()
+            if path and not path.startswith(";"):
+                out.append((i + 1, _file_of(path)))
+            continue
         m = INCLUDE.match(line)
         if m:
             out.append((i + 1, m.group(1)))
     return out
+
+
+def _file_of(target: str) -> str:
+    """The file of an include target: ``path``, ``path:section`` or ``path:start:end[,start:end]``."""
+    return re.sub(r"(?::-?\d*){1,2}(?:,-?\d*(?::-?\d*)?)*$|:[A-Za-z][-_0-9A-Za-z]*$", "", target)
+
+
+def include_problem(root, path: str, allowed) -> str | None:
+    """Why a page may not include ``path`` (relative to the project ``root``), or ``None`` if it may.
+
+    A page may include files from the ``allowed`` folders only (the site's docs, snippets and package source):
+    never ``.git/config``, a file elsewhere in the checkout, or one outside it, also not through ``..`` or a
+    symbolic link.
+    """
+    from pathlib import Path
+
+    path = _file_of(path)
+    target = (Path(root) / path).resolve()
+    folders = [Path(a).resolve() for a in allowed]
+    if not any(target.is_relative_to(folder) for folder in folders):
+        names = ", ".join(f"{f.relative_to(Path(root).resolve()).as_posix()}/" if f.is_relative_to(Path(root).resolve())
+                          else str(f) for f in folders)
+        return (f"the include '{path}' is outside the folders a page may include from ({names}); "
+                "include a file from one of them, or move the file there")
+    if not target.is_file():
+        return f"the include '{path}' does not exist"
+    return None
 
 
 def render_table(table: dict) -> str:
@@ -203,7 +286,11 @@ def render_data(value: dict, element_id: str) -> str:
     text = value["value"]
     if not isinstance(text, str):
         raise ValueError("a data placeholder needs a value published as a JSON string (json.dumps(...))")
-    json.loads(text)  # fail at build time, not in the reader's browser
+    def refuse(constant: str):
+        raise ValueError(f"the published JSON holds {constant}, which a browser's JSON.parse rejects; publish "
+                         "finite numbers (or null) in the widget data")
+
+    json.loads(text, parse_constant=refuse)  # fail at build time, not in the reader's browser
     body = text.replace("<", "\\u003c").replace("\n", " ")
     return f'<script type="application/json" id="{element_id}">{body}</script>'
 

@@ -5,7 +5,8 @@
 - ``on_files``: find every placeholder on every page, check that each snippet whose values or
   tables reach a page is declared by a test (``@pytest.mark.checks``, read by :mod:`.checks`),
   run the snippets that are stale, and add their figures to the site.
-- ``on_page_markdown``: replace placeholders with values, tables, figures and includes, link
+- ``on_page_markdown``: replace placeholders with values, tables, figures, includes and shared statements,
+  turn ``[@key]`` citations into links and append the page's References (:mod:`.citations`), link
   glossary terms and append the abbreviations (both from the glossary file, :mod:`.glossary`).
 - ``on_serve``: watch the snippets and the package, so an edit re-runs what it affects.
 
@@ -26,7 +27,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from cnn_glossary.site import checks, glossary, mathml, notebooks
+from cnn_glossary.site import checks, citations, glossary, mathml, mdext, notebooks, portable, wheel
 from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
@@ -46,6 +47,43 @@ def _number_cell_ids(html: str) -> str:
 FIGURE_URI = "assets/generated"
 
 
+def discard_corrupt_jupyter_cache(cache_dir: Path) -> list[Path]:
+    """Delete every entry of mkdocs-jupyter's page cache that it could not read; return their paths.
+
+    mkdocs-jupyter caches each converted notebook page as ``<cache_dir>/<key>.json`` (written in place, not
+    atomically) and reads it back with no check, so one cut-short entry crashed every build until deleted.
+    An entry is kept only if it is JSON of the shape mkdocs-jupyter writes; a deleted one is converted again.
+    """
+    import json
+
+    bad = []
+    for entry in sorted(Path(cache_dir).glob("*.json")):
+        try:
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            ok = (isinstance(data, dict) and isinstance(data.get("content"), str)
+                  and isinstance(data.get("toc_tokens"), list) and isinstance(data.get("title"), (str, type(None))))
+        except (OSError, ValueError):
+            ok = False
+        if not ok:
+            try:
+                entry.unlink()
+            except OSError:
+                continue
+            bad.append(entry)
+    return bad
+
+
+def python_command(root: Path) -> str:
+    """The Python running this build, as a reader types it from the project ``root`` (``.venv/bin/python``)."""
+    import os
+    import sys
+
+    exe = Path(sys.executable)
+    if exe.is_absolute() and exe.is_relative_to(root):
+        return exe.relative_to(root).as_posix()
+    return os.fspath(exe) if exe.name else "python"
+
+
 class GlossaryConfig(base.Config):
     enabled = c.Type(bool, default=True)
     snippets_dir = c.Type(str, default="snippets")
@@ -62,10 +100,17 @@ class GlossaryConfig(base.Config):
     require_checks = c.Type(bool, default=True)
     # the glossary file (relative to docs_dir): term links, abbreviation tooltips, {{ glossary_index }}
     glossary = c.Type(str, default="glossary.yml")
+    # with a GitHub repo_url: the branch the Pages workflow pushes the notebooks to, which "Open in Colab" opens
+    colab_branch = c.Type(str, default="notebooks")
+    # the references file (relative to docs_dir): [@key] citations and each page's References section
+    references = c.Type(str, default="references.yml")
 
 
 class GlossaryPlugin(BasePlugin[GlossaryConfig]):
     def on_config(self, config):
+        # the Markdown extension that fails a build whose placeholders were never filled (a builder that
+        # runs no MkDocs plugins): tell it this one fills them, or leaves them on purpose when switched off
+        mdext.tell(config.mdx_configs, substituted=self.config.enabled)
         if not self.config.enabled:
             return config
         self.root = Path(config.config_file_path).resolve().parent
@@ -85,21 +130,27 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         self.results: dict[str, SnippetResult] = {}
         self.uses: dict[str, list[ph.Placeholder]] = {}
         self.glossary_path = Path(config.docs_dir) / self.config.glossary
-        self.glossary = None
-        if self.glossary_path.is_file():
-            try:
-                self.glossary = glossary.load(self.glossary_path)
-            except glossary.GlossaryError as exc:
-                raise PluginError(str(exc)) from None
+        self.glossary, self.references = None, {}
+        try:
+            if (Path(config.docs_dir) / self.config.references).is_file():
+                self.references = citations.load(Path(config.docs_dir) / self.config.references)
+            if self.glossary_path.is_file():
+                self.glossary = glossary.load(self.glossary_path, self.references)
+        except (glossary.GlossaryError, citations.CitationError) as exc:
+            raise PluginError(str(exc)) from None
         return config
 
     def on_files(self, files: Files, config):
         if not self.config.enabled:
             return files
-        if self.glossary is not None:  # the glossary's data file is read by the build, not published
-            gfile = files.get_file_from_path(self.config.glossary)
-            if gfile is not None:
-                files.remove(gfile)
+        jupyter = config.plugins.get("mkdocs-jupyter")
+        if jupyter is not None and jupyter.config.get("cache"):
+            cache = Path(jupyter.config["cache_dir"])  # relative to the working folder, as mkdocs-jupyter reads it
+            for entry in discard_corrupt_jupyter_cache(cache):
+                log.info(f"discarded the unreadable mkdocs-jupyter cache entry {entry}; its page is converted again")
+        for data in (self.config.glossary, self.config.references):  # data files the build reads, not published
+            if files.get_file_from_path(data) is not None:
+                files.remove(files.get_file_from_path(data))
         needed: dict[str, list[str]] = {}
         for file in files.documentation_pages():
             where = file.src_uri
@@ -129,8 +180,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             raise PluginError(
                 f"snippet {where} failed: {exc.summary}\n"
                 f"  used by {', '.join(needed.get(sid, []))}\n"
-                f"  run it alone to debug: python {rel}\n\n{exc.details}"
+                f"  run it alone to debug: {python_command(self.root)} {rel}\n\n{exc.details}"
             ) from None
+        self._add_portable(files, config)
         self._add_notebooks(files, config)
         for res in self.results.values():
             for message in res.warnings:
@@ -140,6 +192,27 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(res.figure_path(name))))
         return files
+
+    def _add_portable(self, files: Files, config) -> None:
+        """The package as a wheel and the frozen MNIST result, which notebooks install and fetch (:mod:`.portable`)."""
+        try:
+            built = portable.package_wheel()
+        except wheel.WheelError as exc:
+            raise PluginError(f"cannot make the package's wheel for the notebooks: {exc}") from None
+        self.wheel_file = built[0] if built else None
+        if built:
+            files.append(File.generated(config, f"{portable.DIST_URI}/{built[0]}", content=built[1]))
+        for path in portable.result_files(self.root):
+            files.append(File.generated(config, f"{portable.RESULTS_URI}/{path.name}", abs_src_path=str(path)))
+        self.install = portable.install_cell(config.site_url, config.repo_url, self.wheel_file)
+        self.colab = lambda page: portable.colab_url(config.repo_url, self.config.colab_branch,
+                                                     notebooks.notebook_uri(page).rsplit("/", 1)[1])
+        if config.repo_url and not portable.colab_url(config.repo_url, "x", "x.ipynb"):
+            log.info("no \"Open in Colab\" links: Colab opens notebooks from GitHub only; "
+                     f"repo_url is {config.repo_url}")
+        if config.repo_url and not config.site_url:
+            log.warning("repo_url is set but site_url is not: a notebook opened from the repository (Colab) installs "
+                        "the package with git but cannot fetch the trained MNIST model; set site_url in mkdocs.yml")
 
     def _add_notebooks(self, files: Files, config) -> None:
         """One notebook per page that shows code: the snippets it uses, in page order."""
@@ -154,7 +227,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                          file.src_uri)
             try:
                 text = notebooks.build_notebook(
-                    title, file.src_uri, [(sid, self.pipeline.snippet_path(sid)) for sid in order])
+                    title, file.src_uri, [(sid, self.pipeline.snippet_path(sid)) for sid in order],
+                    install=self.install)
             except notebooks.NotebookError as exc:
                 raise PluginError(f"docs/{file.src_uri}: cannot make its notebook: {exc}") from None
             files.append(File.generated(config, notebooks.notebook_uri(file.src_uri), content=text))
@@ -196,9 +270,14 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             return markdown
         src = page.file.src_uri
         self._files = files
+        allowed = [Path(config.docs_dir), self.pipeline.snippets_dir, self.root / "src"]
+        if citations.unknown(markdown, self.references):  # a citation that resolves to nothing: page and line
+            raise PluginError(citations.unknown_message(f"docs/{src}", citations.unknown(markdown, self.references),
+                                                        self.references, f"docs/{self.config.references}"))
         for line, path in ph.includes(markdown):
-            if not (self.root / path).is_file():
-                raise PluginError(f"docs/{src}:{line}: the include '{path}' does not exist")
+            problem = ph.include_problem(self.root, path, allowed)
+            if problem:
+                raise PluginError(f"docs/{src}:{line}: {problem}")
         found = ph.find(markdown)
         missing = {p.snippet_id for p in found if p.snippet_id and p.snippet_id not in self.results}
         if missing:  # the page was edited after the build scanned it (mkdocs serve)
@@ -223,7 +302,10 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             out.append(rendered)
             pos = p.end
         out.append(markdown[pos:])
-        linked = "".join(out)
+        try:  # citations become links, and the page ends with its References
+            linked = citations.render("".join(out), self.references, f"docs/{src} (inserted by a placeholder)")
+        except citations.CitationError as exc:
+            raise PluginError(str(exc)) from None
         for g in checks.missing_guards(linked, getattr(self, "guarded", {}).get(src, [])):
             log.warning(f"{g.test_file}:{g.line} ({g.test}) guards the words \"{g.text}\" on docs/{src}, which the "
                         "page no longer says: change the sentence and its guarding test together")
@@ -242,6 +324,11 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             return self._values_index(src)
         if p.kind == "glossary_index":
             return self._glossary_index(page, where)
+        if p.kind == "statement":
+            try:
+                return glossary.statement(self.glossary, p.name)
+            except glossary.GlossaryError as exc:
+                raise PluginError(f"{where}: {exc}") from None
         res = self.results[p.snippet_id]
         rel = res.path.relative_to(self.root).as_posix()
         if p.kind == "snippet":
@@ -251,7 +338,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             block = ph.render_snippet(rel, p.name, indent)
             if getattr(self, "_link_pending", False):  # the notebook button follows the page's first code block
                 self._link_pending = False
-                block += f"\n\n{indent}{notebooks.download_link(src)}\n"
+                colab = self.colab(src)
+                block += f"\n\n{indent}{notebooks.download_link(src)}" + \
+                    (f" {portable.colab_link(colab)}" if colab else "") + "\n"
             return block
         pool = {"value": res.values, "data": res.values, "table": res.tables, "figure": res.figures}[p.kind]
         if p.name not in pool:

@@ -13,7 +13,8 @@ and publishes the results by name::
 During the site build the snippet runs under a :class:`Collector`, which records what it
 publishes; a page then embeds the results with ``{{ value snippet/id:name }}`` and friends.
 Run on its own (``python snippets/x.py``) a snippet prints its values and saves its
-figures under ``.cache/cnn-glossary/preview/``, so it can be read and tried like any script.
+figures under ``.cache/cnn-glossary/preview/``, so it can be read and tried like any script;
+in a Jupyter or Colab notebook (a page's notebook) it shows each figure under its cell.
 """
 
 from __future__ import annotations
@@ -83,6 +84,7 @@ class Collector:
     tables: dict[str, dict] = field(default_factory=dict)
     figures: dict[str, Figure] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # progress lines for the build log (see note())
 
     def _claim(self, name: str) -> None:
         if not name.replace("_", "").isalnum():
@@ -166,6 +168,17 @@ def warning(message: str) -> None:
     c.warnings.append(message)
 
 
+def note(message: str) -> None:
+    """A progress line (a download, say): printed to stderr, and during a site build also written to the
+    build log, where a snippet's own output is otherwise shown only when it fails."""
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+    c = _collector()
+    if c is not None:
+        c.notes.append(message)
+
+
 def _figure_bytes(fig: Any, fmt: str) -> bytes:
     if isinstance(fig, (bytes, bytearray)):
         return bytes(fig)
@@ -183,6 +196,23 @@ def _figure_bytes(fig: Any, fmt: str) -> bytes:
         plt.close(fig)
         return buf.getvalue()
     raise PublishError(f"cannot publish a figure of type {type(fig).__name__}; pass a matplotlib figure or bytes")
+
+
+def _notebook_shell() -> Any:
+    """The running Jupyter kernel's IPython shell, or ``None`` (a script, a terminal IPython, a build)."""
+    import sys
+
+    ipython = sys.modules.get("IPython")  # imported by every Jupyter kernel; never imported here
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return shell if getattr(shell, "kernel", None) is not None else None
+
+
+def _show_inline(data: bytes, fmt: str, caption: str) -> None:
+    """Display a published figure in the notebook, its caption under it."""
+    from IPython.display import SVG, Image, display
+
+    display(SVG(data=data) if fmt == "svg" else Image(data=data, format=fmt))
+    print(caption)
 
 
 def figure(
@@ -203,6 +233,9 @@ def figure(
         raise PublishError(f"figure {name!r}: a caption is required")
     data = _figure_bytes(fig, format)
     c = _collector()
+    if c is None and _notebook_shell() is not None:  # in Jupyter or Colab: show it under the cell
+        _show_inline(data, format, caption.strip())
+        return
     if c is None:
         out = Path(os.environ.get("CNN_GLOSSARY_PREVIEW", ".cache/cnn-glossary/preview"))
         out.mkdir(parents=True, exist_ok=True)

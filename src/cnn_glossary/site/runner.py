@@ -104,6 +104,7 @@ def main(argv: list[str]) -> int:
         }
     report["seconds"] = time.perf_counter() - start
     report["cpu_seconds"] = _cpu_seconds()
+    report["notes"] = collector.notes  # progress lines for the build log, also when the snippet failed
 
     if status == 0:
         modules = {
@@ -120,7 +121,7 @@ def main(argv: list[str]) -> int:
             digest = hashlib.sha256(fig.data).hexdigest()[:20]
             filename = f"{digest}.{fig.format}"
             target = figdir / filename
-            if not target.exists() or target.stat().st_size != len(fig.data):  # absent, or cut short
+            if not target.is_file() or target.read_bytes() != fig.data:  # absent, cut short or overwritten
                 tmp = figdir / f".{filename}.{os.getpid()}.tmp"
                 tmp.write_bytes(fig.data)
                 os.replace(tmp, target)

@@ -1,0 +1,14 @@
+"""What max pooling and the global-average head buy our network: frozen ablation runs, validation only."""
+
+from cnn_glossary.mnist import ablations
+
+# --8<-- [start:lesson]
+data = ablations.for_page()  # results/ablations/result.json, written by `make ablations`
+full = ablations.summarise(data, "full")  # our recipe: 2x2 max pools, 1x1 convolution + global average head
+strided = ablations.summarise(data, "stride_2")  # the convolution before each pool takes stride 2 instead
+dense = ablations.summarise(data, "dense_head")  # Flatten + Dense(10) instead of the 1x1 + global average
+print(ablations.outcome_sentence(full, strided, "stride-2 convolutions instead of max pooling"))
+print(ablations.outcome_sentence(full, dense, "a Flatten + Dense head"))
+# --8<-- [end:lesson]
+ablations.publish_comparison(data, {"stride_": ("stride_2", "stride-2 convolutions instead of max pooling"),
+                                    "dense_": ("dense_head", "a Flatten + Dense head")})
