@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5, help="warm and baseline builds each (default 5)")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold build (the copy's cache is filled first)")
+    ap.add_argument("--keep-cache", type=Path, metavar="DIR",
+                    help="copy the cold build's snippet cache to DIR (for benchmarks/compare_published.py)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="cnn-glossary-bench-") as tmp:
         tmp = Path(tmp)
@@ -87,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         server = re.search(r"fork server ready in ([\d.]+) s", log)
         ran = re.search(r"snippets: (\d+) ran, (\d+) from cache", log)
         rows = snippet_table(project / ".cache" / "cnn-glossary")
+        if args.keep_cache:
+            shutil.copytree(project / ".cache" / "cnn-glossary", args.keep_cache, dirs_exist_ok=True)
         warm, base = [], []
         for k in range(args.runs):  # interleaved: both see the same machine load
             print(f"warm and baseline builds, round {k + 1} of {args.runs} ...", flush=True)
