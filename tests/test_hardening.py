@@ -352,6 +352,41 @@ def test_train_is_quiet_unless_verbose(tmp_path):
     assert "test accuracy" in proc.stdout
 
 
+def test_quiet_import_drops_only_startup_noise(tmp_path):
+    """The fd-level filter hides TensorFlow's start-up lines and writes every other line back."""
+    fake = tmp_path / "fake"
+    (fake / "tensorflow").mkdir(parents=True)
+    (fake / "keras").mkdir()
+    (fake / "tensorflow" / "__init__.py").write_text(
+        "import os\n"
+        "os.write(2, b'WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\\n')\n"
+        "os.write(2, b'I0000 00:00:1.2   7 port.cc:153] oneDNN custom operations are on. You may see\\n')\n"
+        "os.write(2, b'a real warning the reader must see\\n')\n"
+    )
+    (fake / "keras" / "__init__.py").write_text("")
+    code = ("import sys; from cnn_glossary.mnist import cli; cli.quiet_tensorflow(False); "
+            "print('after', file=sys.stderr)")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(fake), str(ROOT / "src")]))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "a real warning the reader must see\nafter\n"
+
+
+def test_quiet_import_hides_nothing_when_the_import_fails(tmp_path):
+    fake = tmp_path / "fake"
+    (fake / "tensorflow").mkdir(parents=True)
+    (fake / "tensorflow" / "__init__.py").write_text(
+        "import os\nos.write(2, b'I0000 port.cc:153] oneDNN custom operations are on\\n')\n"
+        "raise ImportError('broken install')\n"
+    )
+    code = "from cnn_glossary.mnist import cli; cli.quiet_tensorflow(False)"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(fake), str(ROOT / "src")]))
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0
+    assert "oneDNN custom operations are on" in proc.stderr
+    assert "broken install" in proc.stderr
+
+
 # -- item 8: packaging and newcomer polish ---------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -159,6 +160,48 @@ def quiet_tensorflow(verbose: bool) -> None:
         import logging
 
         logging.getLogger("absl").setLevel(logging.ERROR)
+        import_tensorflow_quietly()
+
+
+# Lines TensorFlow's C++ runtime writes while it loads, whatever TF_CPP_MIN_LOG_LEVEL says
+# (since TensorFlow 2.20 the oneDNN notice is logged before the level is read).
+_STARTUP_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog\(\) is called"
+    r"|port\.cc:\d+\] oneDNN custom operations are on"
+    r"|cpu_feature_guard\.cc:\d+\]|^To enable the following instructions:"
+)
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow with its start-up lines filtered out of the process's stderr.
+
+    The C++ runtime writes to file descriptor 2 directly, so Python's ``sys.stderr`` cannot catch
+    it: the descriptor is pointed at a temporary file for the import, and afterwards every line
+    that is not known start-up noise is written back to stderr. If the import fails, everything
+    is written back, so an error is never hidden.
+    """
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    failed = True
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            import tensorflow  # noqa: F401
+            import keras  # noqa: F401
+
+            failed = False
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", "replace").splitlines(keepends=True)
+            kept = [line for line in lines if failed or not _STARTUP_NOISE.search(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
