@@ -384,3 +384,19 @@ def test_readme_map_covers_the_twenty_corrections_and_links_resolve(built_site):
             page, _, anchor = href.partition("#")
             assert (built_site / page).is_file(), f"row {n}: {href}"
             assert not anchor or anchor in _ids((built_site / page).read_text()), f"row {n}: {href}"
+
+
+def test_search_index_holds_prose_not_code_or_value_tables(built_site):
+    """Code blocks and the values page's value tables are marked data-search-exclude: the index (which every page
+    downloads) holds prose, headings and inline code, the pages keep their code, and the marker itself is gone."""
+    index = json.loads((built_site / "search" / "search_index.json").read_text())
+    texts = [d["text"] for d in index["docs"] if not d["location"].startswith("mnist-training.html")]  # a notebook:
+    assert not any("<pre" in t for t in texts), "a code block reached the search index"  # its code is its text
+    conv = html_of(built_site, "convolution.md")
+    assert conv.count('<div class="highlight">') >= 5  # the code is still on the page
+    values = [d["text"] for d in index["docs"] if d["location"].startswith("values.html")]
+    assert values and not any("mnist/score.py" in t for t in values), "a value table reached the search index"
+    assert "mnist/score.py" in html_of(built_site, "values.md")
+    assert any("<code>" in t for t in texts), "inline code should stay searchable"
+    for page in md_pages():
+        assert "data-search-exclude" not in html_of(built_site, page), page

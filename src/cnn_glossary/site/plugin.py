@@ -35,6 +35,17 @@ log = logging.getLogger("mkdocs.plugins.cnn_glossary")
 CELL_ID = re.compile(r'id="cell-id=([^"]+)"')
 
 
+_CODE_BLOCK = re.compile(r'<div class="(?:language-[\w+-]+ )?highlight"(?=>)')  # pymdownx.highlight's block
+
+
+def exclude_code_from_search(html: str) -> str:
+    """Mark every highlighted code block ``data-search-exclude`` (Material's documented switch), so the search
+    index holds the pages' prose, headings, lists and inline code, not the snippets' code a second time: the
+    index every page downloads is less than half the size. Material removes the attribute from the page after
+    indexing it."""
+    return _CODE_BLOCK.sub(lambda m: m.group(0) + ' data-search-exclude="code"', html)
+
+
 def _number_cell_ids(html: str) -> str:
     """``id="cell-id=<random>"`` becomes ``id="cell-id=cell-<n>"``, n counting cells in page order."""
     numbers: dict[str, int] = {}
@@ -404,8 +415,10 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             if rows or claims:
                 link = posixpath.relpath(page, posixpath.dirname(src) or ".")
                 out += [f"## [{page}]({link})", ""]
-            if rows:
-                out += ["| Snippet | Checked by | Value | Shown as |", "| :-- | :-- | :-- | --: |", *rows, ""]
+            if rows:  # kept out of the search index: a thousand value names would drown every search
+                out += ['<div class="cg-values" data-search-exclude="values" markdown>', "",
+                        "| Snippet | Checked by | Value | Shown as |", "| :-- | :-- | :-- | --: |", *rows, "",
+                        "</div>", ""]
             if claims:
                 out += ["Sentences about results on this page, each guarded by a test that fails when it stops "
                         "holding:", "", "| Claim | Guarded by |", "| :-- | :-- |", *claims, ""]
@@ -425,7 +438,7 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
     def on_page_content(self, html: str, page, config, files):
         if not self.config.enabled:
             return html
-        return mathml.render(html)
+        return exclude_code_from_search(mathml.render(html))
 
     def on_serve(self, server, config, builder):
         if self.config.enabled:
