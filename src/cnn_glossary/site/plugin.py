@@ -27,7 +27,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from cnn_glossary.site import checks, citations, glossary, mathml, mdext, notebooks, portable, wheel
+from cnn_glossary.site import checks, citations, glossary, mathml, mdext, notebooks, portable, rendercache, wheel
 from cnn_glossary.site import placeholders as ph
 from cnn_glossary.site.pipeline import DEFAULT_TIMEOUT, Pipeline, SnippetError, SnippetResult
 
@@ -115,6 +115,9 @@ class GlossaryConfig(base.Config):
     colab_branch = c.Type(str, default="notebooks")
     # the references file (relative to docs_dir): [@key] citations and each page's References section
     references = c.Type(str, default="references.yml")
+    # remember highlighted code blocks and search-index sections by the hash of their input (site/rendercache.py),
+    # in cache_dir/render.json; the site is the same either way, a warm build is faster
+    render_cache = c.Type(bool, default=True)
 
 
 class GlossaryPlugin(BasePlugin[GlossaryConfig]):
@@ -140,6 +143,12 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         snippets_ext["check_paths"] = True
         self.results: dict[str, SnippetResult] = {}
         self.uses: dict[str, list[ph.Placeholder]] = {}
+        rendercache.abandon()  # a previous build that failed (under `mkdocs serve`) leaves nothing behind
+        if self.config.render_cache:
+            _, highlight, search = rendercache.start(self.pipeline.cache_dir / "render.json", config.plugins)
+            if not (highlight and search):
+                log.info("cnn-glossary: the render cache could not wrap "
+                         f"{'code highlighting' if not highlight else 'the search index'}; it is built uncached")
         self.glossary_path = Path(config.docs_dir) / self.config.glossary
         self.glossary, self.references = None, {}
         try:
@@ -423,6 +432,15 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 out += ["Sentences about results on this page, each guarded by a test that fails when it stops "
                         "holding:", "", "| Claim | Guarded by |", "| :-- | :-- |", *claims, ""]
         return "\n".join(out)
+
+    def on_post_build(self, config):
+        if self.config.enabled:
+            done = rendercache.finish()
+            if done is not None:
+                log.info(f"render cache: {done.hits} of {done.hits + done.misses} code blocks and pages reused")
+
+    def on_build_error(self, error):
+        rendercache.abandon()
 
     def on_post_page(self, output: str, page, config):
         """Notebook pages: replace the random cell ids nbformat gives each conversion by numbers.
