@@ -30,8 +30,8 @@ test: $(STAMP)  ## every test but the long ones: pure functions, tiny sites, the
 test-long: $(STAMP)  ## every generated notebook run top to bottom, every figure snippet drawn twice (minutes; CI runs it)
 	$(BIN)/python -m pytest -m long -n 2 $(ARGS)
 
-quick: $(STAMP)  ## the tests that need neither a browser nor the full site build (not marked slow/browser), two workers
-	$(BIN)/python -m pytest -q -n 2 -m "not slow and not browser" $(ARGS)
+quick: $(STAMP)  ## the tests that need neither a browser nor the full site build (not marked slow, browser or long), two workers
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not browser and not long" $(ARGS)
 
 preview: $(STAMP)  ## run one snippet, print what it publishes, write its figures as PNG: make preview S=folder/name
 	@test -n "$(S)" || { echo "usage: make preview S=folder/name  (a snippet's path under snippets/ without .py)"; exit 2; }
