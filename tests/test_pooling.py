@@ -168,6 +168,7 @@ def unchanged_on_strokes(b, a, blank, tol) -> float:
 @pytest.mark.guards("pooling.md", "Yet the network's answer almost never changes")
 @pytest.mark.guards("pooling.md", "it is not exact invariance in one pooling")
 @pytest.mark.guards("pooling.md", "which the shift pushes out of the image")
+@pytest.mark.guards("pooling.md", "moves by one whole cell, so at the same positions only")
 def test_shift_measurements_recomputed(model):
     from cnn_glossary.mnist.data import load_mnist
 
