@@ -347,6 +347,19 @@ def test_animation_script_sets_each_figure_up_once(browser, server):
     assert buttons == len(CONV_TABLE)
 
 
+def test_play_works_on_the_page_opened_from_disk(browser, built_site):
+    visit = Visit(browser, (built_site / "convolution.html").as_uri())
+    page = visit.page
+    page.locator("figure.cg-animation button").first.click(timeout=5_000)  # hidden if the script did not run
+    page.wait_for_function("() => { const img = document.querySelector('figure.cg-animation img');"
+                           " return img.src.endsWith(img.dataset.cgAnimation.split('/').pop()) && img.complete"
+                           " && img.naturalWidth > 0; }", timeout=10_000)
+    text = page.locator("figure.cg-animation button").first.text_content()
+    errors = list(visit.errors)
+    visit.close()
+    assert text == "Stop" and not errors, (text, errors)
+
+
 def test_without_javascript_the_still_links_to_the_animation_and_no_button_shows(browser, server):
     from cnn_glossary.conv_table import CONV_TABLE
 
