@@ -245,6 +245,7 @@ def test_render_figure_of_an_animation_shows_its_poster_a_link_and_a_hidden_play
     button = tags["button"][0]
     assert button["type"] == "button" and "hidden" in button and button["aria-pressed"] == "false"
     assert ">Play</button>" in out and "cg-animation-toggle" in button["class"].split()
+    assert "data-search-exclude" in button, "the button's word is not page text for the search index"
     assert "<figcaption>x &lt; y</figcaption>" in out
     # a page at the site's root links the files by bare name
     assert 'src="b.webp"' in render_figure(fig, "a.webp") and 'href="a.webp"' in render_figure(fig, "a.webp")
