@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
             for field in ("alt", "caption", "width"):
                 if fa.get(field) != fb.get(field):
                     problems.append(f"{sid}:{name}: figure {field} differs: {fa.get(field)!r} -> {fb.get(field)!r}")
+            poster_alts = [(f.get("poster") or {}).get("alt") for f in (fa, fb)]  # an animation's still
+            if poster_alts[0] != poster_alts[1]:
+                problems.append(f"{sid}:{name}: figure poster alt differs: {poster_alts[0]!r} -> {poster_alts[1]!r}")
             if fa["file"] != fb["file"]:  # files are named by the hash of their bytes
                 size = f"{fa.get('bytes', 0) / 1024:.0f} KiB -> {fb.get('bytes', 0) / 1024:.0f} KiB"
                 kind = fa["format"] if fa["format"] == fb["format"] else f"{fa['format']} -> {fb['format']}"

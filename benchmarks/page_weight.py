@@ -1,8 +1,10 @@
 """Transfer size of chosen pages of a built site, served as the browser tests serve it (text gzip-compressed).
 
 Run: `.venv/bin/python benchmarks/page_weight.py SITE_DIR [page.html ...]` (default: the three pages with
-widgets). Prints, per page, the total bytes transferred on a first visit with an empty cache, and the share
-taken by the page's animations (GIF or WebP), the search index, its HTML and its widget scripts and data.
+widgets). Prints, per page, the total bytes transferred on a first visit with an empty cache (every image made
+to load, lazy or not), and the share taken by the animations loaded (GIF or WebP; an animated figure loads its
+animation only when the reader presses Play), the still posters shown in their place, the search index, its
+HTML and its widget scripts and data.
 """
 
 from __future__ import annotations
@@ -38,12 +40,19 @@ def main() -> None:
             entries = page.evaluate("""() => performance.getEntriesByType('navigation')
                 .concat(performance.getEntriesByType('resource'))
                 .map(e => [e.name, e.transferSize || e.encodedBodySize || 0])""")
+            # an animated figure shows its still poster and loads the animation only when Play is pressed
+            posters, played = page.evaluate("""() => {
+                const imgs = [...document.querySelectorAll('img[data-cg-animation]')];
+                const abs = u => new URL(u, location.href).href;
+                return [imgs.map(i => abs(i.dataset.cgPoster)), imgs.map(i => abs(i.dataset.cgAnimation))]; }""")
             total = sum(b for _, b in entries)
-            animations = sum(b for n, b in entries if n.endswith((".gif", ".webp")))
+            animations = sum(b for n, b in entries if n.endswith((".gif", ".webp")) and n not in posters)
+            poster_bytes = sum(b for n, b in entries if n in posters)
             index = sum(b for n, b in entries if "search_index" in n)
             html = sum(b for n, b in entries if n.endswith(page_name))
             widgets = sum(b for n, b in entries if "/cg-" in n)
-            print(f"{page_name:<24} total {total / 1024:7.0f} KiB  (animations {animations / 1024:.0f} KiB, search index "
+            print(f"{page_name:<24} total {total / 1024:7.0f} KiB  (animations {animations / 1024:.0f} KiB, "
+                  f"posters of {len(posters)} animations {poster_bytes / 1024:.0f} KiB, search index "
                   f"{index / 1024:.0f} KiB, HTML {html / 1024:.0f} "
                   f"KiB, widget scripts and CSS {widgets / 1024:.1f} KiB)")
             page.context.close()

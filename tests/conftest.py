@@ -169,8 +169,11 @@ def published(snippet_id: str):
         return publish.collect(ROOT / "snippets" / f"{snippet_id}.py")
     collector = publish.Collector(values=result.values, tables=result.tables, warnings=list(result.warnings))
     for name, fig in result.figures.items():
+        poster = fig.get("poster")
         collector.figures[name] = publish.Figure(name, result.figure_path(name).read_bytes(), fig["format"],
-                                                 fig["alt"], fig["caption"], fig.get("width"))
+                                                 fig["alt"], fig["caption"], fig.get("width"),
+                                                 (result.figure_dir / poster["file"]).read_bytes() if poster else None,
+                                                 poster["alt"] if poster else None)
     _COLLECTED.add(snippet_id)
     return collector
 

@@ -239,15 +239,144 @@ def test_outside_requests_are_caught(browser, server, pages):
 
 
 def test_animations_have_frames(built_site, pages):
-    """Every animation the Convolution page shows (one per row of the table) is an image with many frames."""
+    """Every animation the Convolution page links to (one per row of the table) is an image with many frames, and
+    the still shown in its place has one."""
     from cnn_glossary.conv_table import CONV_TABLE
 
     html = (built_site / "convolution.html").read_text()
-    shown = re.findall(r'<img src="([^"]+\.(?:gif|webp))"', html)
-    assert len(shown) == len(CONV_TABLE), shown
-    for src in shown:
+    linked = re.findall(r'<a class="cg-animation-link" href="([^"]+)">', html)
+    played = re.findall(r'data-cg-animation="([^"]+)"', html)
+    stills = re.findall(r'<img src="([^"]+)"[^>]* data-cg-poster="([^"]+)"', html)
+    assert len(linked) == len(CONV_TABLE), linked
+    assert played == linked, "the Play button and the link must open the same file"
+    assert len(stills) == len(CONV_TABLE) and all(src == poster for src, poster in stills), stills
+    for src in linked:
         with Image.open(built_site / src) as im:
-            assert getattr(im, "n_frames", 1) > 1, src
+            assert im.format in ("GIF", "WEBP") and getattr(im, "n_frames", 1) > 1, src
+    for src, _ in stills:
+        with Image.open(built_site / src) as im:
+            assert getattr(im, "n_frames", 1) == 1, src
+
+
+def _animated_figures(page) -> list[dict]:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('figure.cg-animation')].map(f => {
+            const img = f.querySelector('img'), b = f.querySelector('button');
+            const abs = u => new URL(u, location.href).href;
+            return {src: img.src, alt: img.alt, poster: abs(img.dataset.cgPoster), posterAlt: img.dataset.cgPosterAlt,
+                    animation: abs(img.dataset.cgAnimation), animationAlt: img.dataset.cgAnimationAlt,
+                    loaded: img.complete && img.naturalWidth > 0,
+                    button: b && {text: b.textContent.trim(), pressed: b.getAttribute('aria-pressed'),
+                                  visible: !!(b.offsetWidth || b.offsetHeight), type: b.type}};
+        })"""
+    )
+
+
+def _requested(page) -> list[str]:
+    return page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+
+
+def test_animations_are_still_on_load_each_with_a_play_button(browser, server):
+    from cnn_glossary.conv_table import CONV_TABLE
+
+    visit = Visit(browser, server + "/convolution.html", reduced_motion="no-preference")
+    visit.load_images()  # every image made to load, as if the reader scrolled past all of them
+    visit.page.wait_for_timeout(300)
+    figures, requested = _animated_figures(visit.page), set(_requested(visit.page))
+    visit.close()
+    assert len(figures) == len(CONV_TABLE), figures
+    for f in figures:
+        assert f["src"] == f["poster"] and f["alt"] == f["posterAlt"] and f["loaded"], f
+        assert f["alt"].startswith("The finished output of the animation"), f["alt"]
+        assert f["button"] == {"text": "Play", "pressed": "false", "visible": True, "type": "button"}, f
+        assert f["poster"] in requested, f
+    fetched = sorted(f["animation"] for f in figures if f["animation"] in requested)
+    assert not fetched, f"animations requested before any Play was pressed: {fetched}"
+
+
+def _press(page, index: int, key: str) -> None:
+    button = page.locator("figure.cg-animation button").nth(index)
+    button.focus()
+    page.keyboard.press(key)
+
+
+@pytest.mark.parametrize("key", ["Enter", "Space"])
+def test_play_by_keyboard_swaps_in_the_animation_and_stop_returns_the_still(built_site, browser, server, key):
+    visit = Visit(browser, server + "/convolution.html")
+    page = visit.page
+    page.locator("figure.cg-animation").first.scroll_into_view_if_needed()
+    first = _animated_figures(page)
+    for index in (0, len(first) - 1):
+        _press(page, index, key)
+        page.wait_for_function(
+            "i => { const img = document.querySelectorAll('figure.cg-animation img')[i];"
+            " return img.src === new URL(img.dataset.cgAnimation, location.href).href && img.complete"
+            " && img.naturalWidth > 0; }", arg=index, timeout=10_000)
+        playing = _animated_figures(page)
+        assert playing[index]["src"] == playing[index]["animation"], playing[index]
+        assert playing[index]["alt"] == playing[index]["animationAlt"] and playing[index]["alt"].startswith("Animation")
+        assert playing[index]["button"]["text"] == "Stop" and playing[index]["button"]["pressed"] == "true"
+        assert page.evaluate("document.activeElement.classList.contains('cg-animation-toggle')"), "focus left the button"
+        others = [f for i, f in enumerate(playing) if i != index]
+        assert all(f["src"] == f["poster"] and f["button"]["text"] == "Play" for f in others), "only one plays"
+        assert playing[index]["animation"] in _requested(page)
+        path = playing[index]["animation"].removeprefix(server + "/")
+        with Image.open(built_site / path) as im:  # what the browser was given animates
+            assert getattr(im, "n_frames", 1) > 1, path
+        _press(page, index, key)  # Stop
+        stopped = _animated_figures(page)[index]
+        assert stopped["src"] == stopped["poster"] and stopped["alt"] == stopped["posterAlt"], stopped
+        assert stopped["button"]["text"] == "Play" and stopped["button"]["pressed"] == "false", stopped
+    errors = list(visit.errors)
+    visit.close()
+    assert not errors, errors
+
+
+def test_animation_script_sets_each_figure_up_once(browser, server):
+    """Run the script a second time (as instant navigation would): one click still toggles once, one button each."""
+    from cnn_glossary.conv_table import CONV_TABLE
+
+    visit = Visit(browser, server + "/convolution.html")
+    page = visit.page
+    page.add_script_tag(url=server + "/assets/cg-animation.js")
+    page.locator("figure.cg-animation button").first.click()
+    after = _animated_figures(page)[0]
+    buttons = page.locator("figure.cg-animation button").count()
+    visit.close()
+    assert after["button"]["text"] == "Stop" and after["src"] == after["animation"], after
+    assert buttons == len(CONV_TABLE)
+
+
+def test_play_works_on_the_page_opened_from_disk(browser, built_site):
+    visit = Visit(browser, (built_site / "convolution.html").as_uri())
+    page = visit.page
+    page.locator("figure.cg-animation button").first.click(timeout=5_000)  # hidden if the script did not run
+    page.wait_for_function("() => { const img = document.querySelector('figure.cg-animation img');"
+                           " return img.src.endsWith(img.dataset.cgAnimation.split('/').pop()) && img.complete"
+                           " && img.naturalWidth > 0; }", timeout=10_000)
+    text = page.locator("figure.cg-animation button").first.text_content()
+    errors = list(visit.errors)
+    visit.close()
+    assert text == "Stop" and not errors, (text, errors)
+
+
+def test_without_javascript_the_still_links_to_the_animation_and_no_button_shows(browser, server):
+    from cnn_glossary.conv_table import CONV_TABLE
+
+    visit = Visit(browser, server + "/convolution.html", java_script_enabled=False)
+    page = visit.page
+    seen = page.evaluate(
+        """() => [...document.querySelectorAll('figure.cg-animation')].map(f => {
+            const link = f.querySelector('a.cg-animation-link'), b = f.querySelector('button');
+            return {linked: !!(link && link.contains(f.querySelector('img'))), href: link && link.href,
+                    animation: new URL(f.querySelector('img').dataset.cgAnimation, location.href).href,
+                    buttonShown: !!(b.offsetWidth || b.offsetHeight)};
+        })"""
+    )
+    visit.close()
+    assert len(seen) == len(CONV_TABLE), seen
+    for f in seen:
+        assert f["linked"] and f["href"] == f["animation"] and not f["buttonShown"], f
 
 
 def test_headings_are_in_order(desktop):

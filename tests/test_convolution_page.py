@@ -32,6 +32,16 @@ def scipy_oracle(config, x, kernel):
     return full[:: config.stride, :: config.stride]
 
 
+def stand_in_animation(name: str) -> bytes:
+    """Two tiny frames, a different colour per row name: what the fixture below hands publish.figure in place of
+    the drawn animation (publish reads the frames, to make the still poster)."""
+    shade = sum(name.encode()) % 256
+    frames = [Image.new("RGB", (4, 4), (shade, i * 200, 0)) for i in range(2)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="WEBP", save_all=True, append_images=frames[1:], lossless=True)
+    return buf.getvalue()
+
+
 @pytest.fixture(scope="module")
 def animations():
     """The snippet's published numbers. Drawing 100 frames is slow, so frames are counted, not drawn,
@@ -43,7 +53,7 @@ def animations():
 
     def record(config, x, kernel, out):
         drawn[config.name] = (config, np.array(x), np.array(kernel), np.array(out))
-        return f"animation of {config.name}".encode()
+        return stand_in_animation(config.name)
 
     conv_figures.conv_animation = record
     try:
@@ -148,7 +158,48 @@ def test_published_frames_numbers(animations, seed):
     assert drawn_config == config
     assert np.array_equal(drawn_x, x) and np.array_equal(drawn_kernel, EXAMPLE_KERNEL)
     assert np.allclose(drawn_out, scipy_oracle(config, x, EXAMPLE_KERNEL))
-    assert animations.figures[config.name].data == f"animation of {config.name}".encode()
+    assert animations.figures[config.name].data == stand_in_animation(config.name)
+
+
+@pytest.mark.parametrize("seed", range(len(CONV_TABLE)))
+@pytest.mark.checks("convolution/animations")
+def test_poster_alt_describes_the_finished_output(animations, seed):
+    """The poster (the last frame) shows the whole output; its alt text gives the sizes and, for small outputs,
+    every output value, all from SciPy here rather than from the snippet."""
+    config = CONV_TABLE[seed]
+    x = example_input(config, seed)
+    expected = scipy_oracle(config, x, EXAMPLE_KERNEL)
+    o, k, i = expected.shape[0], config.kernel_size, config.input_size
+    alt = animations.figures[config.name].poster_alt
+    assert alt.startswith("The finished output of the animation: "), alt
+    assert f"{k} by {k} kernel" in alt and f"{i} by {i} input" in alt, alt
+    assert f"all {expected.size} cells of the {o} by {o} output are filled in" in alt, alt
+    if expected.size <= 9:
+        assert alt.endswith("row by row " + ", ".join(f"{v:g}" for v in expected.ravel().round(4)) + "."), alt
+    else:
+        assert alt.endswith("filled in."), alt
+    assert animations.figures[config.name].alt.startswith("Animation: "), "the animation keeps its own alt text"
+
+
+@pytest.mark.slow  # the real animations: read from the build's cache when fresh, else drawn (about half a minute)
+@pytest.mark.checks("convolution/animations")
+def test_published_posters_are_the_animations_last_frames_pixel_for_pixel():
+    from PIL import ImageSequence
+
+    from .conftest import published
+
+    collected = published("convolution/animations")
+    for config in CONV_TABLE:
+        fig = collected.figures[config.name]
+        with Image.open(io.BytesIO(fig.data)) as anim:  # the oracle: Pillow's own frame iterator, to the end
+            frames = [np.asarray(frame.convert("RGBA")) for frame in ImageSequence.Iterator(anim)]
+        assert len(frames) == config.output_size ** 2 > 1, config.name  # one frame per output cell
+        with Image.open(io.BytesIO(fig.poster)) as still:
+            assert still.format == "WEBP" and getattr(still, "n_frames", 1) == 1, config.name
+            poster = np.asarray(still.convert("RGBA"))
+        assert poster.shape == frames[-1].shape, config.name
+        assert np.array_equal(poster, frames[-1]), f"{config.name}: the poster is not the animation's last frame"
+        assert not np.array_equal(poster, frames[0]), config.name
 
 
 @pytest.mark.checks("convolution/multichannel")

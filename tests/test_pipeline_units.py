@@ -169,6 +169,8 @@ GOOD = {
         {"deps": [{"path": "/x.py", "size": 1, "mtime_ns": 2}]},
         {"figures": {"f": "ab.svg"}}, {"figures": {"f": {"file": 3}}}, {"figures": {"f": {}}},
         {"figures": {"f": {"file": "../ab.svg"}}}, {"figures": {"f": {"file": "a/b.svg"}}},
+        {"figures": {"f": {"file": "ab.webp", "poster": "cd.webp"}}}, {"figures": {"f": {"file": "ab.webp", "poster": {}}}},
+        {"figures": {"f": {"file": "ab.webp", "poster": {"file": "../cd.webp"}}}},
     ],
 )
 def test_a_manifest_of_the_wrong_shape_is_invalid(change):
@@ -184,7 +186,8 @@ def test_a_manifest_lacking_a_field_is_invalid(missing):
 @pytest.mark.parametrize(
     "change",
     [{"seconds": 0.5}, {"deps": []}, {"figures": {}}, {"extra": 1}, {"deps": [dict(GOOD["deps"][0], more="x")]},
-     {"figures": {"f": {"file": "ab.svg", "bytes": 3}, "g": {"file": "cd.png"}}}],
+     {"figures": {"f": {"file": "ab.svg", "bytes": 3}, "g": {"file": "cd.png"}}},
+     {"figures": {"f": {"file": "ab.webp", "poster": {"file": "cd.webp", "alt": "A still.", "bytes": 3}}}}],
 )
 def test_a_manifest_of_the_right_shape_is_valid(change):
     assert pipeline._valid_manifest(dict(GOOD, **change))
@@ -596,6 +599,40 @@ def test_a_figure_without_a_recorded_size_is_checked_for_presence_only(tmp_path,
     assert pipe.cached("a") is not None
     pipe.figure_dir.joinpath(manifest["figures"]["f"]["file"]).write_bytes(b"")
     assert pipe.cached("a") is None  # but an empty one is not a figure
+
+
+ANIMATION_SNIPPET = """\
+import io
+from PIL import Image
+from cnn_glossary import publish
+frames = [Image.new("RGB", (6, 4), colour) for colour in ((255, 0, 0), (0, 0, 255))]
+buf = io.BytesIO()
+frames[0].save(buf, format="WEBP", save_all=True, append_images=frames[1:], lossless=True)
+publish.figure("f", buf.getvalue(), format="webp", alt="A red box turning blue.", caption="Two frames.",
+               poster_alt="A blue box, the last frame.")
+"""
+
+
+def test_an_animations_poster_is_stored_next_to_it_and_kept_fresh(tmp_path, pipe):
+    from PIL import Image
+
+    write(tmp_path, "a", ANIMATION_SNIPPET)
+    res = pipe.run("a")
+    record = res.figures["f"]
+    poster = pipe.figure_dir / record["poster"]["file"]
+    assert record["poster"]["alt"] == "A blue box, the last frame." and record["poster"]["bytes"] == poster.stat().st_size
+    assert record["poster"]["file"].endswith(".webp") and record["poster"]["file"] != record["file"]
+    with Image.open(poster) as im:  # the last frame, as a still
+        assert getattr(im, "n_frames", 1) == 1 and im.convert("RGB").getcolors() == [(24, (0, 0, 255))]
+    assert pipe.cached("a").figures == res.figures
+    _old(poster, 3600)
+    _old(res.figure_path("f"), 3600)
+    assert pipe.prune() == 0 and poster.exists()  # a manifest names it: kept
+    poster.write_bytes(poster.read_bytes() + b" ")
+    assert pipe.cached("a") is None  # overwritten: the snippet runs again
+    poster.unlink()
+    assert pipe.cached("a") is None
+    assert pipe.ensure(["a"])["a"].ran and poster.exists()
 
 
 # -- pruning -------------------------------------------------------------------------------------------

@@ -212,6 +212,48 @@ def test_render_figure_details():
     assert '<figcaption>He said "x"</figcaption>' in out
 
 
+def test_render_figure_of_an_animation_shows_its_poster_a_link_and_a_hidden_play_button():
+    import html.parser
+
+    from cnn_glossary.site.placeholders import render_figure
+
+    fig = {"file": "a.webp", "alt": 'The kernel "slides" & <moves>', "caption": "x < y", "width": None,
+           "poster": {"file": "b.webp", "alt": "The finished & \"full\" output.", "bytes": 3}}
+    out = render_figure(fig, "../assets/generated/a.webp")
+
+    class Parse(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, dict(attrs), [t for t, _, _ in self.tags if t in ("figure", "a")]))
+
+    parser = Parse()
+    parser.feed(out)
+    tags = {tag: (attrs, inside) for tag, attrs, inside in parser.tags}
+    assert set(tags) == {"figure", "a", "img", "button", "figcaption"}
+    assert tags["figure"][0]["class"].split() == ["cg-figure", "cg-animation"]
+    # without JavaScript: the still, linked to the animation file; the button hidden
+    assert tags["a"][0]["href"] == "../assets/generated/a.webp" and tags["img"][1] == ["figure", "a"]
+    img = tags["img"][0]
+    assert img["src"] == img["data-cg-poster"] == "../assets/generated/b.webp"  # the poster sits next to the animation
+    assert img["alt"] == img["data-cg-poster-alt"] == 'The finished & "full" output.'
+    assert img["data-cg-animation"] == "../assets/generated/a.webp"
+    assert img["data-cg-animation-alt"] == 'The kernel "slides" & <moves>'
+    assert img["loading"] == "lazy"
+    button = tags["button"][0]
+    assert button["type"] == "button" and "hidden" in button and button["aria-pressed"] == "false"
+    assert ">Play</button>" in out and "cg-animation-toggle" in button["class"].split()
+    assert "data-search-exclude" in button, "the button's word is not page text for the search index"
+    assert "<figcaption>x &lt; y</figcaption>" in out
+    # a page at the site's root links the files by bare name
+    assert 'src="b.webp"' in render_figure(fig, "a.webp") and 'href="a.webp"' in render_figure(fig, "a.webp")
+    # a still figure (no poster) has none of this
+    still = render_figure({k: v for k, v in fig.items() if k != "poster"}, "a.webp")
+    assert "button" not in still and "<a " not in still and "data-cg" not in still
+
+
 def test_placeholder_on_an_opening_fence_line_is_code():
     assert kinds("```{{ not parsed }}\ncode\n```\n") == []
 

@@ -302,3 +302,121 @@ def test_small_floats_print_in_lower_case_and_the_preview_says_where(tmp_path, m
     monkeypatch.setenv("CNN_GLOSSARY_PREVIEW", str(tmp_path))
     publish.figure("pic", b"X", alt="A long enough description.", caption="A caption.", format="png")
     assert f"pic: figure written to {tmp_path / 'pic.png'}" in capsys.readouterr().out
+
+
+# -- animations: a still poster, the last frame ------------------------------------------------------------------
+
+
+def _frames(n: int = 3, size=(12, 8)):
+    """``n`` RGB frames that differ everywhere and in part (a moving square), as NumPy arrays."""
+    out = []
+    for i in range(n):
+        a = np.full((size[1], size[0], 3), (20 * i, 200 - 30 * i, 90), dtype=np.uint8)
+        a[i : i + 3, 2 * i : 2 * i + 3] = (255, 255 - 60 * i, 0)
+        out.append(a)
+    return out
+
+
+def _encode(frames, fmt: str) -> bytes:
+    import io
+
+    from PIL import Image
+
+    images = [Image.fromarray(f) for f in frames]
+    buf = io.BytesIO()
+    extra = {"lossless": True} if fmt == "webp" else {}
+    images[0].save(buf, format=fmt.upper(), save_all=True, append_images=images[1:], loop=0, duration=100, **extra)
+    return buf.getvalue()
+
+
+def _decode_rgba(data: bytes):
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        return np.asarray(im.convert("RGBA"))
+
+
+def _last_frame_by_iterating(data: bytes):
+    """The oracle: Pillow's frame iterator run to the end, independently of publish's seek to the last frame."""
+    import io
+
+    from PIL import Image, ImageSequence
+
+    with Image.open(io.BytesIO(data)) as im:
+        frames = [np.asarray(frame.convert("RGBA")) for frame in ImageSequence.Iterator(im)]
+    return frames[-1], len(frames)
+
+
+@pytest.mark.parametrize("fmt", ["webp", "gif"])
+def test_an_animation_gets_its_last_frame_as_a_still_poster(collector, fmt):
+    frames = _frames()
+    data = _encode(frames, fmt)
+    publish.figure("anim", data, alt="A square moving right.", caption="A caption.", format=fmt,
+                   poster_alt="The square at its last position.")
+    fig = collector.figures["anim"]
+    assert fig.data == data and fig.poster_alt == "The square at its last position."
+    last, count = _last_frame_by_iterating(data)
+    assert count == len(frames)
+    poster = _decode_rgba(fig.poster)
+    assert poster.shape == last.shape and np.array_equal(poster, last), "the poster is not the last frame"
+    if fmt == "webp":  # lossless: the decoded last frame is exactly the frame that was drawn
+        assert np.array_equal(poster[:, :, :3], frames[-1]) and (poster[:, :, 3] == 255).all()
+    from PIL import Image
+    import io
+
+    with Image.open(io.BytesIO(fig.poster)) as im:
+        assert im.format == "WEBP" and getattr(im, "n_frames", 1) == 1
+    assert publish.poster_bytes(data) == fig.poster  # the same bytes give the same poster
+
+
+def test_an_animation_with_transparency_keeps_it_in_its_poster(collector):
+    frames = [np.dstack([f, np.full(f.shape[:2], 255, np.uint8)]) for f in _frames(2)]
+    frames[-1][0, 0] = (0, 0, 0, 0)
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    images = [Image.fromarray(f, "RGBA") for f in frames]
+    images[0].save(buf, format="WEBP", save_all=True, append_images=images[1:], lossless=True, exact=True)
+    publish.figure("anim", buf.getvalue(), alt="A square moving right.", caption="A caption.", format="webp",
+                   poster_alt="The square at its last position.")
+    poster = _decode_rgba(collector.figures["anim"].poster)
+    assert np.array_equal(poster, _last_frame_by_iterating(buf.getvalue())[0]) and poster[0, 0, 3] == 0
+
+
+@pytest.mark.parametrize("poster_alt", [None, "", "too short"])
+def test_an_animation_without_a_poster_alt_is_refused(collector, poster_alt):
+    with pytest.raises(PublishError, match=r"figure 'anim' is an animation \(3 frames\): pass poster_alt="):
+        publish.figure("anim", _encode(_frames(), "webp"), alt="A square moving right.", caption="A caption.",
+                       format="webp", poster_alt=poster_alt)
+    assert collector.figures == {}
+
+
+@pytest.mark.parametrize("fmt", ["webp", "gif"])
+def test_a_still_gif_or_webp_has_no_poster_and_refuses_a_poster_alt(collector, fmt):
+    still = _encode(_frames(1), fmt)
+    publish.figure("still", still, alt="A square at rest.", caption="A caption.", format=fmt)
+    assert collector.figures["still"].poster is None and collector.figures["still"].poster_alt is None
+    with pytest.raises(PublishError, match="poster_alt= is for animations"):
+        publish.figure("other", still, alt="A square at rest.", caption="A caption.", format=fmt,
+                       poster_alt="The square at rest.")
+
+
+def test_animation_bytes_that_do_not_decode_are_refused(collector):
+    with pytest.raises(PublishError, match="figure 'bad': the bytes are not a WEBP image Pillow can read"):
+        publish.figure("bad", b"RIFF....WEBPnope", alt="A square moving right.", caption="A caption.",
+                       format="webp", poster_alt="The square at its last position.")
+    assert collector.figures == {}
+
+
+def test_without_a_collector_an_animation_and_its_poster_go_to_the_preview_folder(tmp_path, monkeypatch):
+    publish.set_collector(None)
+    monkeypatch.setenv("CNN_GLOSSARY_PREVIEW", str(tmp_path))
+    data = _encode(_frames(), "webp")
+    publish.figure("anim", data, alt="A square moving right.", caption="A caption.", format="webp",
+                   poster_alt="The square at its last position.")
+    assert (tmp_path / "anim.webp").read_bytes() == data
+    assert np.array_equal(_decode_rgba((tmp_path / "anim.poster.webp").read_bytes()), _last_frame_by_iterating(data)[0])

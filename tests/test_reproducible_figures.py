@@ -34,7 +34,10 @@ def test_a_figure_snippet_draws_the_same_bytes_twice(snippet_id, tmp_path):
         pipe = Pipeline(ROOT, cache_dir=str(tmp_path / f"cache{k}"), log=lambda m: None)
         res = pipe.run(snippet_id)
         assert res.figures, f"snippets/{snippet_id}.py published no figure"
-        runs.append({name: res.figure_path(name).read_bytes() for name in res.figures})
+        files = {name: res.figure_path(name).read_bytes() for name in res.figures}
+        files.update({f"{name} (its poster)": (res.figure_dir / fig["poster"]["file"]).read_bytes()
+                      for name, fig in res.figures.items() if fig.get("poster")})
+        runs.append(files)
     first, second = runs
     assert first.keys() == second.keys()
     differ = [name for name in first if first[name] != second[name]]

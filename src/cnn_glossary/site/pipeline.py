@@ -34,7 +34,7 @@ from typing import Callable, Iterable
 
 from cnn_glossary.site import forkserver
 
-CACHE_VERSION = 2  # 2: inputs inside the project are recorded relative to its root
+CACHE_VERSION = 3  # 2: inputs inside the project are recorded relative to its root; 3: animations' posters
 # The slowest snippets need about 20 s on two cores (they train small networks, e.g. for
 # the Epochs page). 600 s leaves a margin of more than ten times for a busy or slower machine,
 # while a snippet that hangs is stopped after ten minutes rather than half an hour.
@@ -122,7 +122,13 @@ def _valid_manifest(manifest) -> bool:
                for d in manifest["deps"]):
         return False
     return all(isinstance(f, dict) and isinstance(f.get("file"), str) and "/" not in f["file"]
-               for f in manifest["figures"].values())
+               for fig in manifest["figures"].values() for f in _figure_files(fig))
+
+
+def _figure_files(fig) -> list:
+    """A manifest's figure record and, for an animation, its poster's: each names a file in the figure folder."""
+    poster = fig.get("poster") if isinstance(fig, dict) else None
+    return [fig] if poster is None else [fig, poster]
 
 
 class Pipeline:
@@ -205,7 +211,7 @@ class Pipeline:
                 return None
             dep["mtime_ns"] = stat.st_mtime_ns  # touched but identical: remember the new stat
             refreshed = True
-        for fig in manifest["figures"].values():
+        for fig in (f for record in manifest["figures"].values() for f in _figure_files(record)):
             try:
                 data = (self.figure_dir / fig["file"]).read_bytes()
             except OSError:
@@ -410,7 +416,7 @@ class Pipeline:
                 except OSError:
                     pass
                 continue
-            keep.update(f["file"] for f in manifest["figures"].values())
+            keep.update(f["file"] for record in manifest["figures"].values() for f in _figure_files(record))
         deleted, now = 0, time.time()
         for fig in self.figure_dir.glob("*"):
             if fig.name in keep or fig.name.startswith(".") or not fig.is_file():

@@ -296,17 +296,35 @@ def render_data(value: dict, element_id: str) -> str:
 
 
 def render_figure(fig: dict, url: str) -> str:
-    """A figure with alt text and caption; ``url`` is relative to the rendered page."""
+    """A figure with alt text and caption; ``url`` is relative to the rendered page.
+
+    An animation (a figure record with a ``poster``, see ``publish.figure``) shows its still poster, which the
+    build stores next to the animation (same folder as ``url``), wrapped in a link to the animation so that it
+    opens without JavaScript, and a hidden Play button. ``docs/assets/cg-animation.js`` unhides the button, and
+    swaps the image and its alt text (from the ``data-cg-*`` attributes) when it is pressed.
+    """
 
     def attr(text: str) -> str:
         return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace("\n", " ")
 
     width = f' width="{fig["width"]}"' if fig.get("width") else ""
+    caption = f'<figcaption>{html.escape(fig["caption"], quote=False)}</figcaption>\n'
+    poster = fig.get("poster")
+    if not poster:
+        return (
+            '<figure class="cg-figure">\n'
+            f'<img src="{url}" alt="{attr(fig["alt"])}"{width} loading="lazy">\n'
+            f"{caption}</figure>"
+        )
+    poster_url = url.rsplit("/", 1)[0] + "/" + poster["file"] if "/" in url else poster["file"]
     return (
-        '<figure class="cg-figure">\n'
-        f'<img src="{url}" alt="{attr(fig["alt"])}"{width} loading="lazy">\n'
-        f'<figcaption>{html.escape(fig["caption"], quote=False)}</figcaption>\n'
-        "</figure>"
+        '<figure class="cg-figure cg-animation">\n'
+        f'<a class="cg-animation-link" href="{url}">'
+        f'<img src="{poster_url}" alt="{attr(poster["alt"])}"{width} loading="lazy" '
+        f'data-cg-poster="{poster_url}" data-cg-poster-alt="{attr(poster["alt"])}" '
+        f'data-cg-animation="{url}" data-cg-animation-alt="{attr(fig["alt"])}"></a>\n'
+        '<button type="button" class="md-button cg-animation-toggle" aria-pressed="false" hidden data-search-exclude>Play</button>\n'
+        f"{caption}</figure>"
     )
 
 

@@ -207,10 +207,11 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         for res in self.results.values():
             for message in res.warnings:
                 log.warning(f"{res.path.relative_to(self.root)}: {message}")
-            for name in res.figures:
-                uri = f"{FIGURE_URI}/{res.figures[name]['file']}"
-                if files.get_file_from_path(uri) is None:
-                    files.append(File.generated(config, uri, abs_src_path=str(res.figure_path(name))))
+            for fig in res.figures.values():  # each figure file, and an animation's poster next to it
+                for name in [fig["file"]] + ([fig["poster"]["file"]] if fig.get("poster") else []):
+                    uri = f"{FIGURE_URI}/{name}"
+                    if files.get_file_from_path(uri) is None:
+                        files.append(File.generated(config, uri, abs_src_path=str(res.figure_dir / name)))
         return files
 
     def _add_portable(self, files: Files, config) -> None:

@@ -2,8 +2,9 @@
 
 Runs ``snippets/<folder>/<name>.py`` in this process, prints every value and table it publishes, and
 writes each figure to ``.cache/cnn-glossary/preview/<folder>/<name>/``: matplotlib figures as PNG
-(the site itself uses SVG), encoded images (WebP animations, PNG) as they are; the alt text and the
-caption are printed next to each file name, so you can read them against the picture.
+(the site itself uses SVG), encoded images (WebP animations, PNG) as they are, and an animation's poster
+(its last frame) next to it; the alt texts and the caption are printed next to each file name, so you can
+read them against the picture.
 
     python -m cnn_glossary.site.preview convolution/output_size [--out DIR] [--dpi 150]
 """
@@ -47,6 +48,11 @@ def preview(snippet_id: str, root: Path, out: Path, dpi: int = 150) -> list[Path
         target.write_bytes(fig.data)
         written.append(target)
         print(f"figure {name}: {target}\n       alt:     {fig.alt}\n       caption: {fig.caption}")
+        if fig.poster is not None:  # an animation: the still the page shows until the reader presses Play
+            still = folder / f"{name}.poster.{publish.POSTER_FORMAT}"
+            still.write_bytes(fig.poster)
+            written.append(still)
+            print(f"       poster:  {still}\n       its alt: {fig.poster_alt}")
     if not written:
         print("(no figures)")
     return written

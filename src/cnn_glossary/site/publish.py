@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 FIGURE_FORMATS = ("svg", "png", "gif", "webp")
+ANIMATION_FORMATS = ("gif", "webp")  # published bytes in these formats are checked for frames (see figure())
+POSTER_FORMAT = "webp"  # an animation's still poster: its last frame, lossless
 
 
 class PublishError(ValueError):
@@ -74,6 +76,8 @@ class Figure:
     alt: str
     caption: str
     width: int | None = None  # pixels, for the <img> tag
+    poster: bytes | None = None  # an animation's last frame as a still (POSTER_FORMAT), which pages show first
+    poster_alt: str | None = None  # what the poster shows
 
 
 @dataclass
@@ -198,6 +202,61 @@ def _figure_bytes(fig: Any, fmt: str) -> bytes:
     raise PublishError(f"cannot publish a figure of type {type(fig).__name__}; pass a matplotlib figure or bytes")
 
 
+def frame_count(data: bytes) -> int:
+    """How many frames the encoded image ``data`` holds (1 for a still)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        return getattr(im, "n_frames", 1)
+
+
+def poster_bytes(data: bytes) -> bytes:
+    """The last frame of the animation ``data`` (GIF or WebP), as a lossless WebP still.
+
+    The last frame is the finished picture (for the convolution animations, the whole output grid), the most
+    informative still. Pillow composites each frame over the ones before it, as a browser does; the frame is
+    encoded losslessly, so the poster holds exactly the pixels a browser shows when the animation ends. The
+    same bytes give the same poster (no time stamp or other metadata is written).
+    """
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        im.seek(getattr(im, "n_frames", 1) - 1)
+        frame = im.convert("RGBA")
+    if frame.getextrema()[3] == (255, 255):  # opaque: no alpha channel to store
+        frame = frame.convert("RGB")
+    buf = io.BytesIO()
+    frame.save(buf, format="WEBP", lossless=True, quality=100, method=6, exact=True)
+    return buf.getvalue()
+
+
+def _animation_poster(name: str, data: bytes, format: str, poster_alt: str | None) -> tuple[bytes | None, str | None]:
+    """The poster and its alt text for an animated figure; ``(None, None)`` for a still one.
+
+    An animation must say what its poster shows: pages show the poster until the reader presses Play, so the
+    animation's own alt text ("a kernel slides over ...") would describe the wrong picture.
+    """
+    frames = 1
+    if format in ANIMATION_FORMATS:
+        try:
+            frames = frame_count(data)
+        except Exception as exc:  # noqa: BLE001 - Pillow raises several kinds for bytes it cannot read
+            raise PublishError(f"figure {name!r}: the bytes are not a {format.upper()} image Pillow can read "
+                               f"({type(exc).__name__}: {exc})") from None
+    if frames == 1:
+        if poster_alt is not None:
+            raise PublishError(f"figure {name!r}: poster_alt= is for animations, and this {format} figure has one "
+                               "frame; remove poster_alt=")
+        return None, None
+    if poster_alt is None or len(poster_alt.strip()) < 10:
+        raise PublishError(
+            f"figure {name!r} is an animation ({frames} frames): pass poster_alt=, the alt text of its still poster "
+            "(the last frame, which the page shows until the reader presses Play; 10+ characters), e.g. "
+            'poster_alt=f"The finished output of the animation: ..." built from the variables that draw it'
+        )
+    return poster_bytes(data), poster_alt.strip()
+
+
 def _notebook_shell() -> Any:
     """The running Jupyter kernel's IPython shell, or ``None`` (a script, a terminal IPython, a build)."""
     import sys
@@ -223,8 +282,14 @@ def figure(
     caption: str,
     format: str = "svg",
     width: int | None = None,
+    poster_alt: str | None = None,
 ) -> None:
-    """Publish a figure: a matplotlib figure, or encoded image bytes of ``format``."""
+    """Publish a figure: a matplotlib figure, or encoded image bytes of ``format``.
+
+    An animation (GIF or WebP bytes with more than one frame) also gets a still poster, its last frame, which
+    pages show with a Play button (nothing moves until the reader asks). It needs ``poster_alt``, the alt text of
+    that still; ``alt`` describes the animation, shown while it plays.
+    """
     if format not in FIGURE_FORMATS:
         raise PublishError(f"figure {name!r}: format must be one of {FIGURE_FORMATS}")
     if len(alt.strip()) < 10:
@@ -232,6 +297,7 @@ def figure(
     if not caption.strip():
         raise PublishError(f"figure {name!r}: a caption is required")
     data = _figure_bytes(fig, format)
+    poster, poster_alt = _animation_poster(name, data, format, poster_alt)
     c = _collector()
     if c is None and _notebook_shell() is not None:  # in Jupyter or Colab: show it under the cell
         _show_inline(data, format, caption.strip())
@@ -242,9 +308,13 @@ def figure(
         path = out / f"{name}.{format}"
         path.write_bytes(data)
         print(f"{name}: figure written to {path}")
+        if poster is not None:
+            still = out / f"{name}.poster.{POSTER_FORMAT}"
+            still.write_bytes(poster)
+            print(f"{name}: its poster (the last frame) written to {still}")
         return
     c._claim(name)
-    c.figures[name] = Figure(name, data, format, alt.strip(), caption.strip(), width)
+    c.figures[name] = Figure(name, data, format, alt.strip(), caption.strip(), width, poster, poster_alt)
 
 
 def dumps(collector: Collector) -> str:

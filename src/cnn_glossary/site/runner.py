@@ -2,9 +2,9 @@
 
 Used by :mod:`cnn_glossary.site.pipeline` as ``python -m cnn_glossary.site.runner ROOT SNIPPET OUT FIGDIR``.
 It writes a JSON report to OUT: the published values, tables and figures (figure files
-go to FIGDIR, named by content hash), and every file the run depended on: the snippet,
-the package modules it imported, and the files it opened for reading under the project
-folder or the data cache. On an exception the report holds the traceback and the line
+go to FIGDIR, named by content hash, an animation's still poster next to it), and every file
+the run depended on: the snippet, the package modules it imported, and the files it opened for
+reading under the project folder or the data cache. On an exception the report holds the traceback and the line
 of the snippet that led to it, and the exit status is 1.
 """
 
@@ -118,29 +118,39 @@ def main(argv: list[str]) -> int:
         figdir.mkdir(parents=True, exist_ok=True)
         figures = {}
         for name, fig in collector.figures.items():
-            digest = hashlib.sha256(fig.data).hexdigest()[:20]
-            filename = f"{digest}.{fig.format}"
-            target = figdir / filename
-            if not target.is_file() or target.read_bytes() != fig.data:  # absent, cut short or overwritten
-                tmp = figdir / f".{filename}.{os.getpid()}.tmp"
-                tmp.write_bytes(fig.data)
-                os.replace(tmp, target)
-            else:
-                os.utime(target)  # in use again: the pipeline's pruning keeps recent files
             figures[name] = {
-                "file": filename,
+                "file": write_figure_file(figdir, fig.data, fig.format),
                 "format": fig.format,
                 "alt": fig.alt,
                 "caption": fig.caption,
                 "width": fig.width,
                 "bytes": len(fig.data),
             }
+            if fig.poster is not None:  # an animation's still, stored next to it (see publish.figure)
+                figures[name]["poster"] = {
+                    "file": write_figure_file(figdir, fig.poster, publish.POSTER_FORMAT),
+                    "alt": fig.poster_alt,
+                    "bytes": len(fig.poster),
+                }
         report["figures"] = figures
 
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps(report, indent=1, sort_keys=True))
     os.replace(tmp, out)
     return status
+
+
+def write_figure_file(figdir: Path, data: bytes, fmt: str) -> str:
+    """Store ``data`` in ``figdir`` as ``<first 20 hex digits of its sha256>.<fmt>``; returns that name."""
+    filename = f"{hashlib.sha256(data).hexdigest()[:20]}.{fmt}"
+    target = figdir / filename
+    if not target.is_file() or target.read_bytes() != data:  # absent, cut short or overwritten
+        tmp = figdir / f".{filename}.{os.getpid()}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    else:
+        os.utime(target)  # in use again: the pipeline's pruning keeps recent files
+    return filename
 
 
 def _cpu_seconds() -> float:
