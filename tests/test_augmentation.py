@@ -98,6 +98,7 @@ def test_gallery_images_agree_with_scipy_rotation_and_shift(examples, first_batc
 
 
 @pytest.mark.checks("augmentation/examples")
+@pytest.mark.guards("augmentation.md", "pixels across and, drawn separately, up to 2.8 up or down")
 def test_worked_pixel_is_the_bilinear_mix_of_four_input_pixels(examples, first_batch):
     from cnn_glossary.mnist import train
 
@@ -106,6 +107,8 @@ def test_worked_pixel_is_the_bilinear_mix_of_four_input_pixels(examples, first_b
     r = stateless_draws(len(plain), 0, train.SEED)
     assert v["angle"] == pytest.approx(r[0, 0] * 7.0, abs=1e-5)
     assert (v["shift_x"], v["shift_y"]) == pytest.approx((r[1, 0] * 2.8, r[2, 0] * 2.8), abs=1e-5)
+    # "drawn separately": the two shifts come from two different rows of draws, and differ for the batch
+    assert not np.allclose(r[1], r[2]) and np.abs(r[1:3]).max() <= 1
     # the source point, by an inverse rotation matrix written here
     a = math.radians(v["angle"])
     back = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]) @ (

@@ -1,4 +1,4 @@
-"""The 1x1 page: the worked pixel, which way real 1x1 layers change the width, and the weight-matrix figure."""
+"""The 1x1 page: the worked pixel, which way real 1x1 layers change the channel count, and the weight-matrix figure."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_worked_pixel_every_product(worked):
 
 
 @pytest.mark.checks("conv_1x1/worked")
-@pytest.mark.guards("conv-1x1.md", "some keep the width or widen it")
+@pytest.mark.guards("conv-1x1.md", "some keep the channel count or raise it")
 def test_directions_of_our_1x1_layers(worked):
     """Our network's 1x1 layers read from their weight arrays (kernel shape (1, 1, c_in, c_out))."""
     model = results.load_result().load_model()
@@ -47,13 +47,13 @@ def test_directions_of_our_1x1_layers(worked):
     v = {k: d["value"] for k, d in worked.values.items()}
     for name, (_, _, cin, cout) in ours.items():
         assert (v[f"{name}_in"], v[f"{name}_out"]) == (cin, cout)
-        expected = "reduces" if cout < cin else "widens" if cout > cin else "keeps"
+        expected = "fewer" if cout < cin else "more" if cout > cin else "same"
         assert v[f"{name}_direction"] == expected
     assert v["ours_all_reduce"] == all(cout < cin for _, _, cin, cout in ours.values())
     words = {row[3] for row in worked.tables["directions"]["rows"]}
-    assert words == {"reduces", "keeps", "widens"}  # the table shows all three uses
+    assert words == {"fewer", "same", "more"}  # the table shows all three uses
     for _, cin, cout, word in worked.tables["directions"]["rows"]:
-        assert word == ("reduces" if cout < cin else "widens" if cout > cin else "keeps")
+        assert word == ("fewer" if cout < cin else "more" if cout > cin else "same")
 
 
 def test_pointwise_figure_draws_the_matrix_its_title_names():
@@ -81,6 +81,8 @@ def test_summary_sentence_of_our_1x1_layers(worked):
     assert v["n_ours"] == len(ours)
     for layer in ours:
         _, _, cin, cout = layer.get_weights()[0].shape
-        word = "reduces" if cout < cin else "widens" if cout > cin else "keeps"
-        assert f"`{layer.name}` maps {cin} channels to {cout}, so it {word} the width" in v["ours_summary"]
+        word = "fewer" if cout < cin else "more" if cout > cin else "same"
+        change = {"fewer": f"lowers the channel count from {cin} to {cout}",
+                  "more": f"raises the channel count from {cin} to {cout}", "same": f"keeps the channel count at {cin}"}
+        assert f"`{layer.name}` {change[word]}" in v["ours_summary"]
     assert v["pixel_text"] == "(" + ", ".join(f"{p:g}" for p in v["pixel"]) + ")"

@@ -62,6 +62,7 @@ def numpy_forward(model, images: np.ndarray) -> dict[str, np.ndarray]:
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("feature_maps/maps")
+@pytest.mark.guards("feature-maps.md", "the blank paper, not the stroke, gives the larger response")
 def test_shapes_against_formula_and_keras(model, monkeypatch):
     import cnn_glossary.figures.conv as conv_figures
 
@@ -97,6 +98,15 @@ def test_shapes_against_formula_and_keras(model, monkeypatch):
     assert len(drawn) == len(conv_layers) == len(reference)
     for maps, name in zip(drawn, reference):
         np.testing.assert_allclose(maps, reference[name][0], atol=1e-3, err_msg=name)
+    # "in N of the first layer's maps the blank paper gives the larger response": recounted on NumPy's maps
+    first = reference[conv_layers[0].name][0]
+    pixels = load_mnist().x_test[index]
+    paper, ink = pixels == 0, pixels >= 128
+    counted = sum(float(np.mean(first[:, :, k][paper])) > float(np.mean(first[:, :, k][ink]))
+                  for k in range(first.shape[-1]))
+    assert c.values["background_maps"]["value"] == counted
+    assert 0 < counted < first.shape[-1], "the page says some maps, not none or all: reword feature-maps.md"
+    assert c.values["first_maps"]["value"] == first.shape[-1]
 
 
 def test_maps_against_numpy_forward(model):
@@ -139,6 +149,7 @@ def test_caption_words_come_from_the_drawn_colour_maps():
 
 
 @pytest.mark.checks("feature_maps/worked")
+@pytest.mark.guards("feature-maps.md", "where the input rises most from the left column of the window to the right one")
 def test_worked_map_against_scipy():
     from scipy.signal import correlate2d
 
@@ -151,4 +162,11 @@ def test_worked_map_against_scipy():
     assert v["n_zero"] == int((fm == 0).sum()) and 0 < v["n_zero"] < fm.size
     # "real-valued, not binary": the worked map holds several different positive values
     assert len(v["distinct_positive"]) >= 3 and v["distinct_positive"] == sorted(set(fm[fm > 0].tolist()))
-    assert f"the {v['n_zero']} negative or zero cells" in c.figures["worked"].caption
+    negative, zero = int((z < 0).sum()), int((z == 0).sum())
+    assert f"the {negative} negative cells to 0" in c.figures["worked"].caption
+    assert (f"and {zero} sums are 0 already" in c.figures["worked"].caption) == (zero > 0)
+    # "the largest where the input rises most from the window's left column to its right one": the filter is
+    # right column minus left column, so the largest sum sits where that rise is largest
+    rises = [[(x[r:r + 2, c + 1] - x[r:r + 2, c]).sum() for c in range(z.shape[1])] for r in range(z.shape[0])]
+    assert np.array_equal(kernel, [[-1, 1], [-1, 1]])
+    assert np.unravel_index(np.argmax(rises), z.shape) == np.unravel_index(np.argmax(z), z.shape)

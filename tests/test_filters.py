@@ -183,6 +183,10 @@ def test_resemblance_sentence_follows_the_chance_baseline(model):
     assert "90%" in sentence and str(len(rows)) in sentence
     if 0 < above < len(rows):
         assert f"the other {len(rows) - above} do not" in sentence
+    if above > 0:  # the count expected by chance: a binomial mean, kernels independently past the 90th percentile
+        from scipy.stats import binom
+
+        assert f"about {round(binom(len(rows), 0.1).mean())} of {len(rows)})" in sentence
     # and the figure's caption names the decimals the kernels are printed with
     assert "rounded to 2 decimals" in c.figures["learned_filters"].caption
 

@@ -241,6 +241,7 @@ def test_resnet50_selected_layers():
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("receptive_field/architectures")
 @pytest.mark.guards("receptive-field.md", "none of them has a misaligned merge")
+@pytest.mark.guards("receptive-field.md", "for every unit, more than half of it along each axis lies outside the image")
 def test_architecture_table_every_row_matches_gradient_measurement():
     """Each row's field size, jump and start of unit 0, measured by the gradient of two neighbouring units.
 
@@ -268,6 +269,11 @@ def test_architecture_table_every_row_matches_gradient_measurement():
             assert last - first + 1 == size, (name, u, first, last)
             firsts.append(first)
         assert firsts[1] - firsts[0] == jump, (name, firsts)
+    # "for every unit, more than half of it along each axis lies outside the image": a field of more than twice
+    # the image's side can hold at most one side's worth of image pixels along each axis, wherever it sits
+    side = c.values["input_size"]["value"]
+    if "more than half of it along each axis lies outside" in c.values["resnet50_padding"]["value"]:
+        assert rows["ResNet50"][2] > 2 * side, (rows["ResNet50"], side)
         assert firsts[0] - unit * jump == start, (name, firsts[0], unit)
     assert all(r[3] == 32 for r in rows.values())
     # the sentence under the table: no merge is flagged misaligned; the measurement above bears it out as far as

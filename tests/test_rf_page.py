@@ -166,6 +166,7 @@ def test_effective_field_sentence_follows_its_statistics():
     else:
         assert words.startswith("flatter-topped" if flat > 0 else "more peaked")
     assert ("further from" in words) == (v["trained_gauss_residual"] > v["init_gauss_residual"])
+    assert v["plateau_words"] == f"{1 - v['level']:.0%}"  # "within 20% of the peak" is "at least 80% of it"
     rows = {r[0]: r for r in c.tables["stats"]["rows"]}
     assert rows["trained"][3] == v["trained_gauss_residual"] and rows["at initialisation"][1] == v["init_core_share"]
 
@@ -214,4 +215,7 @@ def test_effective_width_exponent_against_a_numpy_rerun():
     assert abs(v["exponent"] - 0.5) < abs(v["exponent"] - 1)
     assert v["closer_to"] == "the square root of the depth"
     assert v["exponent"] < v["theoretical_exponent"]  # "grows more slowly than the theoretical one"
+    # the theoretical field's fitted power, quoted next to it: a least-squares line through log(1 + 2 depth)
+    fitted = np.polyfit(np.log(depths), np.log(1 + 2 * np.asarray(depths, dtype=float)), 1)[0]
+    assert v["theoretical_exponent"] == pytest.approx(fitted, abs=0.005) and fitted < 1
     assert [r[1] for r in c.tables["depth"]["rows"]] == [1 + 2 * d for d in depths]

@@ -13,6 +13,7 @@ from scipy.special import logsumexp
 from scipy.special import softmax as scipy_softmax
 
 from cnn_glossary import publish
+from cnn_glossary.mnist import results
 from cnn_glossary.softmax import (calibration, cross_entropy, log_softmax, percent_text, probability_text, softmax,
                                   softmax_naive)
 
@@ -77,7 +78,7 @@ def test_worked_steps(model):
             assert np.isfinite(np.exp(dtype(v[name] - 0.05))) and np.isinf(np.exp(dtype(v[name] + 0.05)))
 
 
-@pytest.mark.guards("softmax.md", "Library softmaxes (SciPy's, Keras's) are stable: they subtract the largest")
+@pytest.mark.guards("softmax.md", "a test gives them scores near 1,000 and gets the right probabilities, not nan")
 def test_library_softmaxes_are_stable():
     z = np.array([[1000.0, 999.0, 990.0], [-1000.0, -1001.0, -1010.0]])
     shifted = np.exp(z - z.max(axis=1, keepdims=True))
@@ -123,6 +124,8 @@ def test_two_digits_probabilities(frozen, model):
 
 @pytest.mark.checks("softmax/loss")
 @pytest.mark.guards("softmax.md", "The average hides a skew. The worst digit")
+@pytest.mark.guards("softmax.md", "for ours, whose loss has no such term")
+@pytest.mark.guards("softmax.md", "a coincidence with the share of confident digits above")
 def test_hand_cross_entropy_equals_keras_test_loss(frozen, model):
     from cnn_glossary.mnist.data import load_mnist
 
@@ -147,6 +150,15 @@ def test_hand_cross_entropy_equals_keras_test_loss(frozen, model):
     # the README's printout: its first number is a loss, so exp(-loss) is a typical probability of the truth
     assert v["source_geometric_mean"] == pytest.approx(np.exp(-v["source_loss"]))
     assert v["source_loss"] > 0.03 and v["source_accuracy"] > 0.99  # [loss, accuracy], not two accuracies
+    # "for ours, whose loss has no such term": the hand cross-entropy alone equals what evaluate reported (above)
+    # "a coincidence with the share of confident digits above": the two print the same
+    assert f"{v['source_geometric_mean']:.1%}" == f"{v['confident_share']:.1%}"
+
+
+def frozen_accuracy() -> float:
+    """The published test accuracy, recomputed from the frozen result's confusion matrix (trace over total)."""
+    m = np.asarray(results.for_page().data["confusion_matrix"], dtype=float)
+    return float(np.trace(m) / m.sum())
 
 
 def ece_by_hand(confidence, correct, bins):
@@ -211,6 +223,23 @@ def test_calibration_on_validation_digits(model):
     assert below_errors / below_n > 10 * top_error_rate  # "a low probability does flag a doubtful answer"
     assert max(o[1] for o in below) < 100  # "so few digits per bin"
     assert v["ece"] < 0.01  # "ours come close"
+    # the gap's noise: the standard error of the mean of (confidence - right), by SciPy
+    from scipy.stats import binom, sem
+
+    gap = mean_confidence - accuracy
+    se = sem(confidence.astype("float64") - correct)
+    assert v["gap_se"] == pytest.approx(se, rel=1e-3)
+    assert f"uncertain by about {100 * se:.2f} percentage points" in v["noise"]
+    assert f"{abs(gap) / se:.1f} times its own noise" in v["noise"]
+    # validation against test: binomial standard deviations of two independent accuracies
+    test_acc, n_test = frozen_accuracy(), len(x_test)
+    sd = np.sqrt(binom(len(y_val), accuracy).var() / len(y_val) ** 2 + binom(n_test, test_acc).var() / n_test ** 2)
+    z = (test_acc - accuracy) / sd
+    text = v["val_vs_test"]
+    assert f"{abs(z):.1f} standard errors" in text and f"{test_acc:.2%} on the {n_test:,} test digits" in text
+    assert ("more than sampling noise alone usually gives" in text) == (abs(z) > 2)
+    if abs(z) > 2:
+        assert ("the test digits are a little easier" in text) == (z > 0)
     assert f"{v['bins']} equal bins" in c.figures["reliability"].caption
 
 

@@ -1,4 +1,4 @@
-"""One pixel through a 1x1 convolution, every product shown; and which way real 1x1 layers change the width."""
+"""One pixel through a 1x1 convolution, every product shown; and which way real 1x1 layers change the channel count."""
 
 import numpy as np
 
@@ -34,7 +34,7 @@ publish.value("parameters", params)
 
 
 def direction(cin: int, cout: int) -> str:
-    return "reduces" if cout < cin else "widens" if cout > cin else "keeps"
+    return "fewer" if cout < cin else "more" if cout > cin else "same"
 
 
 # Which way 1x1 layers change the channel count: our network's (read from the trained model), and others'.
@@ -47,13 +47,15 @@ others = [
     ("ResNet-50 bottleneck, expansion after the 3x3", 64, 256),
 ]
 table = [(name, cin, cout, direction(cin, cout)) for name, cin, cout in ours + others]
-publish.table("directions", table, headers=["1x1 layer", "channels in", "channels out", "width"])
+publish.table("directions", table, headers=["1x1 layer", "channels in", "channels out", "channels"])
 for name, cin, cout, word in table[:len(ours)]:
     key = name.removeprefix("our ")
     publish.value(f"{key}_in", cin)
     publish.value(f"{key}_out", cout)
     publish.value(f"{key}_direction", word)
-publish.value("ours_summary", "; ".join(f"`{name.removeprefix('our ')}` maps {cin} channels to {cout}, so it {word} "
-                                       "the width" for name, cin, cout, word in table[:len(ours)]))
+CHANGE = {"fewer": "lowers the channel count from {} to {}", "more": "raises the channel count from {} to {}",
+          "same": "keeps the channel count at {}"}
+publish.value("ours_summary", "; ".join(f"`{name.removeprefix('our ')}` " + CHANGE[word].format(cin, cout)
+                                       for name, cin, cout, word in table[:len(ours)]))
 publish.value("n_ours", len(ours))
-publish.value("ours_all_reduce", all(word == "reduces" for *_, word in table[:len(ours)]))
+publish.value("ours_all_reduce", all(word == "fewer" for *_, word in table[:len(ours)]))

@@ -31,3 +31,9 @@ publish.table("shapes", rows, headers=["conv layer", "maps taken after", "input 
                                        "output size (formula)", "shape in Keras"])
 publish.value("digit_index", DIGIT_INDEX)
 publish.value("n_layers", len(rows))
+digit, first = test_digit(), maps[0][0]  # the first layer keeps the 28x28 grid, so its cells line up with pixels
+paper, ink = digit == 0, digit >= 0.5
+background = int(sum(first[:, :, k][paper].mean() > first[:, :, k][ink].mean() for k in range(first.shape[-1])))
+publish.value("background_maps", background)  # maps whose blank paper responds more, on average, than the stroke
+publish.value("first_maps", first.shape[-1])
+publish.value("first_layer", conv_layers(model)[0].name)

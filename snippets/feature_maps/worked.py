@@ -37,5 +37,7 @@ publish.figure(
     f"{kernel.astype(int).tolist()}, the 3 by 3 sums plus bias {z.astype(int).tolist()}, and the 3 by 3 feature "
     f"map after ReLU {feature_map.astype(int).tolist()}.",
     caption=f"A 2x2 filter with bias {bias:g} on a 4x4 input: the sums are real numbers of either sign; ReLU sets "
-    f"the {int((feature_map == 0).sum())} negative or zero cells to 0 and keeps the rest as they are.",
+    f"the {int((z < 0).sum())} negative cells to 0"
+    + (f" (and {int((z == 0).sum())} sums are 0 already)" if (z == 0).any() else "")
+    + " and keeps the rest as they are.",
 )

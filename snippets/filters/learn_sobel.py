@@ -30,7 +30,7 @@ publish.figure(
         (learned_conv, "learned\n(targets: convolve2d)"),
     ], size=0.55, decimals=DECIMALS),
     alt="Three 3 by 3 grids: the Sobel x kernel with columns -1 -2 -1, 0 0 0, 1 2 1; the kernel learned from "
-    "cross-correlated targets, nearly equal to it; and the kernel learned from convolved targets, its mirror image.",
+    "cross-correlated targets, nearly equal to it; and the kernel learned from convolved targets, turned by 180 degrees.",
     caption="The Sobel kernel, and the kernels a single Conv2D layer learned from each kind of target "
     f"(weights rounded to {DECIMALS} decimals).",
 )

@@ -57,7 +57,7 @@ publish.figure(
     alt=f"Two line charts over {n} epochs. Left: training and validation loss on a log scale, both lower at the "
     f"end than at the start. Right: training and validation accuracy on an axis from {ACC_FLOOR:.0%} to 100 %; "
     f"{wording.lower()}.{off_chart}",
-    caption=f"Learning curves of our MNIST network's committed training run ({n} epochs): solid line with "
+    caption=f"Learning curves of the training run that produced our published MNIST network ({n} epochs): solid line with "
     f"circles for the training set (augmented), dashed line with squares for the {VALIDATION_SIZE:,} held-out "
     f"validation images.{off_chart}",
 )

@@ -20,7 +20,7 @@ publish.value("shown", shown)
 publish.figure(
     "gallery", fig, format="png",
     alt="A grid of handwritten test digits that the model misread, each titled with its true label and "
-    "the label the model predicted; many are ambiguous or badly written even to a person.",
+    "the label the model predicted; some are ambiguous or badly written, others are clear to a person.",
     caption="The first test digits, in test-set order, that the model classifies wrongly, with the true "
     "label and the prediction.",
 )

@@ -25,8 +25,9 @@ for row in rows:
 publish.value("input_size", INPUT_SIZE)
 resnet = next(r for r in rows if r[0] == "ResNet50")[2]
 publish.value("resnet50_ratio", resnet / INPUT_SIZE, fmt=".1f")
-publish.value("resnet50_padding", "more than half of it lies in the padding" if resnet > 2 * INPUT_SIZE
-              else "part of it lies in the padding" if resnet > INPUT_SIZE else "it fits inside the image")
+publish.value("resnet50_padding", "for every unit, more than half of it along each axis lies outside the image"
+              if resnet > 2 * INPUT_SIZE else "part of it lies outside the image" if resnet > INPUT_SIZE
+              else "it can fit inside the image")
 misaligned = sum(r[5] for r in rows)
 publish.value("misaligned_words", "none of them has a misaligned merge" if misaligned == 0
               else f"{misaligned} of their merges are misaligned")

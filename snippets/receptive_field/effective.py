@@ -31,6 +31,7 @@ publish.table("stats", [(name, s["core_share"], s["plateau"], s["gauss_residual"
               headers=["map", f"gradient in the central {core_side}x{core_side}", "rows and columns within "
                        f"{1 - LEVEL:.0%} of the peak", "Gaussian-fit residual", "outside the field"])
 publish.value("trained_vs_init", compare_words(stats["trained"], stats["at initialisation"]))
+publish.value("plateau_words", f"{1 - LEVEL:.0%}")
 for name, v in {"n_digits": N_DIGITS, "seeds": SEEDS, "unit": list(unit), "field_side": span[0][1] - span[0][0] + 1,
                 "core_side": core_side, "core_area_share": core_side ** 2 / field.rows.size ** 2, "level": LEVEL}.items():
     publish.value(name, v, fmt=".0%" if name in ("core_area_share", "level") else None)

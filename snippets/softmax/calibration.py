@@ -31,6 +31,27 @@ publish.value("n_val", len(y_val), fmt=",")
 publish.value("accuracy", accuracy, fmt=".2%")
 publish.value("mean_confidence", mean_confidence, fmt=".2%")
 publish.value("sentence", calibration_sentence(accuracy, mean_confidence, ece, len(y_val), "validation"))
+# How noisy is the gap? One standard error of a mean over the digits of (confidence - 1 if right else 0)
+gap = mean_confidence - accuracy
+gap_se = float(np.std(confidence - correct, ddof=1) / np.sqrt(len(y_val)))
+publish.value("gap_se", gap_se, fmt=".4f")
+publish.value("noise", f"With {len(y_val):,} digits that gap is uncertain by about {100 * gap_se:.2f} percentage "
+              f"points (one standard error), so it is {abs(gap) / gap_se:.1f} times its own noise.")
+# Validation against test accuracy: two independent samples of digits, each accuracy with its binomial error
+test_accuracy, n_test = float(results.for_page().data["test_accuracy"]), len(load_mnist().x_test)
+diff_se = float(np.sqrt(accuracy * (1 - accuracy) / len(y_val) + test_accuracy * (1 - test_accuracy) / n_test))
+z = (test_accuracy - accuracy) / diff_se
+publish.value("test_accuracy", test_accuracy, fmt=".2%")
+publish.value("val_vs_test", (
+    f"The same network scores {test_accuracy:.2%} on the {n_test:,} test digits and {accuracy:.2%} on the "
+    f"{len(y_val):,} validation digits, which were set aside from MNIST's training set. The two are different "
+    f"samples of digits, and each accuracy carries sampling noise; the difference, "
+    f"{100 * abs(test_accuracy - accuracy):.2f} percentage points, is {abs(z):.1f} standard errors of a difference "
+    f"between two such accuracies. " + (
+        "That is more than sampling noise alone usually gives (beyond about 2), so for this network the "
+        f"{'test' if z > 0 else 'validation'} digits are a little easier than the "
+        f"{'validation' if z > 0 else 'test'} digits." if abs(z) > 2 else
+        "That is within what sampling noise alone gives (below about 2).")))
 top = rows[-1]
 below = sum(r[2] for r in rows[:-1])
 publish.value("top_share", top[2] / len(y_val), fmt=".1%")

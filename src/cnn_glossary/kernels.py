@@ -124,7 +124,9 @@ def resemblance_sentence(similarities: list[float], chance: np.ndarray, quantile
     if above == 0:
         return (f"None of the {n} learned kernels resembles a hand-made filter more closely than {pct} of random "
                 "kernels do: the matches in the table are at chance level.")
+    by_chance = f" (random kernels in their place would give about {round(n * (1 - quantile))} of {n})"
     if above == n:
-        return f"All {n} learned kernels resemble a hand-made filter more closely than {pct} of random kernels do."
+        return (f"All {n} learned kernels resemble a hand-made filter more closely than {pct} of random kernels "
+                f"do{by_chance}.")
     return (f"{count_words(above).capitalize()} of the {n} learned kernels resemble a hand-made filter more "
-            f"closely than {pct} of random kernels do; the other {n - above} do not.")
+            f"closely than {pct} of random kernels do; the other {n - above} do not{by_chance}.")
