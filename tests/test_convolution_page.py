@@ -173,11 +173,11 @@ def test_poster_alt_describes_the_finished_output(animations, seed):
     alt = animations.figures[config.name].poster_alt
     assert alt.startswith("The finished output of the animation: "), alt
     assert f"{k} by {k} kernel" in alt and f"{i} by {i} input" in alt, alt
-    assert f"all {expected.size} cells of the {o} by {o} output are filled in" in alt, alt
+    assert f"the {o} by {o} output is complete ({expected.size} cells)" in alt, alt
     if expected.size <= 9:
         assert alt.endswith("row by row " + ", ".join(f"{v:g}" for v in expected.ravel().round(4)) + "."), alt
     else:
-        assert alt.endswith("filled in."), alt
+        assert alt.endswith("cells)."), alt
     assert animations.figures[config.name].alt.startswith("Animation: "), "the animation keeps its own alt text"
 
 

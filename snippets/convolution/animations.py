@@ -21,7 +21,7 @@ for seed, config in enumerate(CONV_TABLE):
         f"and the next cell of the {out.shape[0]} by {out.shape[0]} output fills in with its dot product.",
         poster_alt=f"The finished output of the animation: the last window of the {config.kernel_size} by "
         f"{config.kernel_size} kernel is highlighted on the {config.input_size} by {config.input_size} input, and "
-        f"all {out.size} cells of the {out.shape[0]} by {out.shape[0]} output are filled in"
+        f"the {out.shape[0]} by {out.shape[0]} output is complete ({out.size} cells)"
         + (f", row by row {cells}." if out.size <= 9 else "."),
         caption=f"{DESCRIPTIONS[config.name][0].upper()}{DESCRIPTIONS[config.name][1:]}. Input {config.input_size}x{config.input_size}, "
         f"kernel {config.kernel_size}x{config.kernel_size}, output {out.shape[0]}x{out.shape[0]}.",

@@ -323,7 +323,7 @@ def render_figure(fig: dict, url: str) -> str:
         f'<img src="{poster_url}" alt="{attr(poster["alt"])}"{width} loading="lazy" '
         f'data-cg-poster="{poster_url}" data-cg-poster-alt="{attr(poster["alt"])}" '
         f'data-cg-animation="{url}" data-cg-animation-alt="{attr(fig["alt"])}"></a>\n'
-        '<button type="button" class="md-button cg-animation-toggle" aria-pressed="false" hidden data-search-exclude>Play</button>\n'
+        '<button type="button" class="md-button cg-animation-toggle" aria-pressed="false" hidden data-search-exclude="button">Play</button>\n'
         f"{caption}</figure>"
     )
 
