@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import posixpath
 import re
+import sys
 from pathlib import Path
 
 from mkdocs.config import base
@@ -156,6 +157,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                 self.references = citations.load(Path(config.docs_dir) / self.config.references)
             if self.glossary_path.is_file():
                 self.glossary = glossary.load(self.glossary_path, self.references)
+                # what the glossary's links are computed from, for the render cache
+                self._glossary_digest = [rendercache._digest(str(self.glossary_path)),
+                                         rendercache._digest(str(Path(config.docs_dir) / self.config.references))]
         except (glossary.GlossaryError, citations.CitationError) as exc:
             raise PluginError(str(exc)) from None
         return config
@@ -334,7 +338,10 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             # each glossary term links to its page, once per page, if that page is part of the site;
             # every abbreviation in the glossary file gets its tooltip
             existing = {f.src_uri for f in files.documentation_pages()}
-            linked = glossary.link_terms(linked, src, self.glossary, existing=existing)
+            linked = rendercache.memo(
+                "terms", [linked, src, self._glossary_digest, sorted(existing)],
+                lambda text=linked: glossary.link_terms(text, src, self.glossary, existing=existing),
+                code=(glossary,))
             linked = linked.rstrip("\n") + "\n\n" + glossary.abbreviation_lines(self.glossary) + "\n"
         return ph.insert_after_title(linked, ph.render_warnings(warnings))
 
@@ -438,7 +445,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
         if self.config.enabled:
             done = rendercache.finish()
             if done is not None:
-                log.info(f"render cache: {done.hits} of {done.hits + done.misses} code blocks and pages reused")
+                log.info(f"render cache: {done.hits} of {done.hits + done.misses} entries reused (page conversions, "
+                         "code blocks, glossary links, search sections)")
 
     def on_build_error(self, error):
         rendercache.abandon()
@@ -457,7 +465,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
     def on_page_content(self, html: str, page, config, files):
         if not self.config.enabled:
             return html
-        return exclude_code_from_search(mathml.render(html))
+        return rendercache.memo("content", html, lambda: exclude_code_from_search(mathml.render(html)),
+                                code=(mathml, sys.modules[__name__]))
 
     def on_serve(self, server, config, builder):
         if self.config.enabled:
