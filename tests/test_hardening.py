@@ -228,6 +228,7 @@ def _no_reports(cache: Path) -> bool:
     return not list(cache.glob(".report.*"))
 
 
+@pytest.mark.slow  # waits out a real 8 s timeout; make test runs it, make quick leaves it to the unit test's 2.5 s
 def test_a_timeout_stops_the_snippet_and_every_process_it_started(tmp_path):
     pids = tmp_path / "pids.txt"
     _snippet(tmp_path, "slow", SPAWNER.format(pids=str(pids)))
