@@ -13,7 +13,7 @@ from scipy.signal import correlate2d
 from cnn_glossary import publish
 from cnn_glossary.counting import composed_kernel, fit_two_3x3, winograd_2x2_3x3
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 keras = pytest.importorskip("keras")
 L = keras.layers
@@ -94,7 +94,7 @@ def test_alternating_least_squares_is_as_good_as_an_independent_solver():
 @pytest.mark.guards("conv-3x3.md", "middle channels reproduce every kernel drawn")
 @pytest.mark.guards("readme-map.md", "at equal width they compute a different set of functions")
 def test_fit_snippet_curve():
-    c = publish.collect(ROOT / "snippets" / "conv_3x3" / "fit.py")
+    c = published("conv_3x3/fit")  # the build's fresh cache entry, else a run (about 10 s of fitting)
     rows = c.tables["fit"]["rows"]
     for channels, weights, equal_width_residual, first_exact in rows:
         assert weights == 25 * channels * channels
