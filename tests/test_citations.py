@@ -265,3 +265,13 @@ def test_every_et_al_names_a_work_the_page_cites():
             if m.group(1) not in cited:
                 missing.append(f"{where}: {m.group(0)!r} (the page cites {sorted(cited) or 'nothing'})")
     assert not missing, "'et al.' without a citation of that work on the page:\n" + "\n".join(missing)
+
+
+def test_a_citation_followed_by_a_colon_mid_sentence_is_still_a_citation():
+    """'... in 2014 [@lin2013]: about ...' reached readers as raw text while a colon after the bracket meant
+    'link definition' anywhere; only a line that starts with the bracket is a definition."""
+    md = "# T\n\nPopular since [@lin2013]: about a year.\n\n!!! note\n    In a box [@lin2013]: yes.\n\n[@lin2013]: https://x.org\n"
+    found = citations.find(md)
+    assert [c.line for c in found] == [3, 6]
+    out = citations.render(md, REFS)
+    assert "Popular since ([" in out and "In a box ([" in out and "\n[@lin2013]: https://x.org" in out

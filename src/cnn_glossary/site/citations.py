@@ -40,8 +40,17 @@ from cnn_glossary.site.placeholders import _code_mask, _inline_code_spans
 FIELDS = ("authors", "year", "title", "venue", "url")
 KEY = re.compile(r"^[a-z][a-z0-9]*?\d{4}[a-z]?$")
 # [@key] or [@a; -@b]; not a link's text ("[@x](...)") nor a reference definition ("[@x]: ...")
-CITATION = re.compile(r"\[(-?@[A-Za-z0-9_]+(?:\s*;\s*-?@[A-Za-z0-9_]+)*)\](?![(\[:])")
+CITATION = re.compile(r"\[(-?@[A-Za-z0-9_]+(?:\s*;\s*-?@[A-Za-z0-9_]+)*)\](?![(\[])")
 ITEM = re.compile(r"(-?)@([A-Za-z0-9_]+)")
+
+
+def _is_definition(text: str, m: re.Match) -> bool:
+    """``[@key]: ...`` at the start of a line (up to three spaces in) is a Markdown link definition, not a
+    citation; the same followed by a colon in the middle of a sentence is a citation."""
+    if not text.startswith(":", m.end()):
+        return False
+    before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+    return len(before) <= 3 and not before.strip(" ")
 ANCHOR = "ref-"  # the References entry of key k has the id "ref-k"
 HEADING = "References"
 
@@ -170,6 +179,8 @@ def find(markdown: str) -> list[Citation]:
     code = _inline_code_spans(markdown)
     out = []
     for m in CITATION.finditer(markdown):
+        if _is_definition(markdown, m):
+            continue
         line = bisect.bisect_right(starts, m.start())
         if (line - 1 < len(mask) and mask[line - 1]) or any(a <= m.start() < b for a, b in code):
             continue
@@ -215,6 +226,8 @@ def plain(text: str, refs: dict[str, Reference], where: str = "") -> str:
     """``text`` with each citation as plain words, "(Lin et al., 2013)", for a tooltip."""
 
     def one(m: re.Match) -> str:
+        if _is_definition(text, m):
+            return m.group(0)
         parts = []
         for minus, key in ITEM.findall(m.group(1)):
             if key not in refs:
