@@ -25,8 +25,8 @@ publish.figure(
     f"followed by {STEPS} copies of it, each slightly rotated and shifted by a different amount, "
     "all still clearly the same digit.",
     caption=f"The first {ROWS} digits of our training run's first batch (labels "
-    f"{', '.join(str(int(v)) for v in labels[0][:ROWS])}). The second column is exactly what the network "
-    f"was shown in its first step; the others apply the draws of steps 2 to {STEPS} to the same digits. Titles: "
+    f"{', '.join(str(int(v)) for v in labels[0][:ROWS])}). The second column is the first step's draws, matching what "
+    f"the network was shown in that step to within 0.00001; the others apply the draws of steps 2 to {STEPS} to the same digits. Titles: "
     f"rotation, then shift (x, y) in pixels, within ±{MAX_ROTATION_DEGREES:g}° and ±{MAX_SHIFT_PIXELS:g} pixels.")
 publish.value("images", [[np.round(batch[i, ..., 0], 6).tolist()] +
                          [np.round(v[i, ..., 0], 6).tolist() for v in versions] for i in range(ROWS)])  # for tests
