@@ -38,7 +38,7 @@ fig = early_stopping_figure(full.history, {"EarlyStopping() stops": defaults.epo
                                            "patience=5 stops": plain.epochs_run})
 publish.figure(
     "curves", fig, alt=early_stopping_alt(fig),
-    caption=f"A two-layer dense network trained on {OVERFIT_TRAIN:,} MNIST images, validated on {OVERFIT_VAL:,} "
+    caption=f"A dense network with two hidden layers of {OVERFIT_UNITS} units, trained on {OVERFIT_TRAIN:,} MNIST images, validated on {OVERFIT_VAL:,} "
     f"others. The dotted vertical line marks the epoch of lowest validation loss ({best}). From there to epoch "
     f"{after['last_epoch']}, {after['train_words']} and {after['loss_words']}; {after['accuracy_words']}.",
 )
