@@ -158,8 +158,8 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
             if self.glossary_path.is_file():
                 self.glossary = glossary.load(self.glossary_path, self.references)
                 # what the glossary's links are computed from, for the render cache
-                self._glossary_digest = [rendercache._digest(str(self.glossary_path)),
-                                         rendercache._digest(str(Path(config.docs_dir) / self.config.references))]
+                self._glossary_digest = [rendercache.file_digest(str(self.glossary_path)),
+                                         rendercache.file_digest(str(Path(config.docs_dir) / self.config.references))]
         except (glossary.GlossaryError, citations.CitationError) as exc:
             raise PluginError(str(exc)) from None
         return config

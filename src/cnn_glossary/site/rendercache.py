@@ -213,7 +213,7 @@ class _Records(logging.Handler):
             self.count += 1
 
 
-def _digest(path: str) -> str | None:
+def file_digest(path: str) -> str | None:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
@@ -229,7 +229,7 @@ def _tokens(toc) -> list | None:
 
 
 def _unchanged(reads: dict) -> bool:
-    return isinstance(reads, dict) and all(_digest(path) == digest for path, digest in reads.items())
+    return isinstance(reads, dict) and all(file_digest(path) == digest for path, digest in reads.items())
 
 
 def _capture(page, reads: set, highlights: set) -> dict | None:
@@ -243,7 +243,7 @@ def _capture(page, reads: set, highlights: set) -> dict | None:
             "title": page._title_from_render,
             "anchors": sorted(page.present_anchor_ids or ()),
             "links": None if links is None else {f.src_uri: dict(v) for f, v in links.items()},
-            "reads": {path: _digest(path) for path in sorted(reads)},
+            "reads": {path: file_digest(path) for path in sorted(reads)},
             "highlights": sorted(highlights),
         }
         if not isinstance(entry["content"], str) or not isinstance(toc, list):
@@ -374,7 +374,7 @@ _sources: dict[str, str] = {}
 def _source_digest(module) -> str:
     path = getattr(module, "__file__", None) or ""
     if path not in _sources:
-        _sources[path] = _digest(path) or ""
+        _sources[path] = file_digest(path) or ""
     return _sources[path]
 
 
