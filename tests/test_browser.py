@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM_CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"  # > 0: the page scrolls sideways
 MAX_PAGE_BYTES = 1_000_000
 
 
@@ -186,8 +187,9 @@ def pages(built_site):
 @pytest.fixture(scope="module")
 def desktop(browser, server, pages) -> dict[str, dict]:
     """Every page opened once at desktop width in a fresh context (an empty cache), with what the checks
-    below read: console errors, outside requests, images, heading levels, transfer size, and the axe-core
-    scan of the article, run last so its own script cannot add to the errors or the size."""
+    below read: outside requests, images, heading levels, transfer size, the axe-core scan of the article
+    (after the size is read, so its script cannot add to it), the console errors seen until the scan ends,
+    and last, the same page narrowed to a phone's width: how far it then overflows the screen."""
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -195,10 +197,7 @@ def desktop(browser, server, pages) -> dict[str, dict]:
     for path in pages:
         visit = Visit(browser, server + path)
         images = visit.load_images()
-        visit.page.wait_for_timeout(200)
         seen[path] = {
-            "errors": list(visit.errors),
-            "outside": list(visit.outside),
             "images": images,
             "levels": visit.page.evaluate(
                 "[...document.querySelectorAll('article h1, article h2, article h3, article h4, article h5, "
@@ -210,6 +209,9 @@ def desktop(browser, server, pages) -> dict[str, dict]:
             ),
             "violations": axe.run(visit.page, context={"include": [["article"]]}).response["violations"],
         }
+        seen[path]["errors"], seen[path]["outside"] = list(visit.errors), list(visit.outside)
+        visit.page.set_viewport_size(PHONE)  # media queries and layout follow at once; no second visit needed
+        seen[path]["phone_overflow"] = visit.page.evaluate(OVERFLOW)
         visit.close()
     return seen
 
@@ -391,16 +393,24 @@ def test_headings_are_in_order(desktop):
     assert not problems, "\n".join(problems)
 
 
-def test_phone_width_has_no_horizontal_scroll(browser, server, pages):
+def test_phone_width_has_no_horizontal_scroll(desktop):
     problems = []
-    for path in pages:
-        visit = Visit(browser, server + path, viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True)
-        visit.load_images()
-        overflow = visit.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        visit.close()
+    for path, seen in desktop.items():
+        overflow = seen["phone_overflow"]
         if overflow > 0:
             problems.append(f"{path}: page is {overflow}px wider than a {PHONE['width']}px screen")
     assert not problems, "\n".join(problems)
+
+
+def test_phone_width_check_sees_a_page_that_overflows(browser, server, pages):
+    """The phone check narrows an open page; a 600-pixel-wide block in the article must then show as overflow."""
+    visit = Visit(browser, server + pages[0])
+    visit.page.evaluate("document.querySelector('article').insertAdjacentHTML('beforeend',"
+                        " '<div style=\"width:600px;height:10px\"></div>')")
+    visit.page.set_viewport_size(PHONE)
+    overflow = visit.page.evaluate(OVERFLOW)
+    visit.close()
+    assert overflow > 0, overflow
 
 
 @pytest.mark.long  # every page at two widths in two themes: for people to look at; make test-long and CI
@@ -438,7 +448,7 @@ def test_search_finds_every_topic(browser, server, pages):
         query, expected = title.split(",")[0].split(" / ")[0], title.split(",")[0]
         page.fill("input.md-search__input", "")
         page.focus("input.md-search__input")
-        page.keyboard.type(query, delay=20)  # real key events, as a reader types
+        page.keyboard.type(query)  # real key events, one per character, as a reader types
         try:  # the search worker may still be loading its index, or answering an earlier prefix: wait for it
             page.wait_for_function(
                 "t => [...document.querySelectorAll('.md-search-result__item h1')]"
