@@ -384,16 +384,14 @@ def outcome_sentence(full: Summary, other: Summary, change: str, comparisons: in
     if v == "overlap":
         return head + f": the ranges over {n} seeds overlap, so {n} seeds cannot tell these recipes apart."
     edge = "below the full recipe's lowest" if v == "lower" else "above the full recipe's highest"
-    side = "below" if v == "lower" else "above"
     m = len(full.seeds)
     chance = math.comb(m + n, n)
     # If the two recipes were equally good and the n + m runs interchangeable, each ordering of the runs is equally
     # likely: all n of the variant's runs end on one given side of all m of ours 1 time in C(n + m, n), on either
     # side 2 times in C(n + m, n). Our runs share seeds, so they are only roughly interchangeable.
-    return (head + f": every one of its {n} seeds ended {edge}. That is suggestive, not conclusive. If the two "
-            f"recipes were equally good, all {n} of its runs would end {side} all {m} of ours by chance about "
-            f"1 time in {chance} (2 times in {chance} for a split either way), and among our {comparisons} "
-            "comparisons one such split could be luck.")
+    return (head + f": every one of its {n} seeds ended {edge}. That is suggestive, not conclusive: if the recipes "
+            f"were equally good, chance alone would split the runs this cleanly, this way round, 1 time in {chance} "
+            f"(2 in {chance} either way), and we made {comparisons} such comparisons.")
 
 
 def loss_sentence(full: Summary, other: Summary, change: str) -> str:
