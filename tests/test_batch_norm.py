@@ -68,6 +68,7 @@ def test_fold_against_tf_conv2d_and_keras_batch_norm():
 
 @pytest.mark.checks("batch_norm/modes")
 @pytest.mark.guards("batch-norm.md", "the two modes differ by up to")
+@pytest.mark.guards("batch-norm.md", "over the whole batch, all")
 @pytest.mark.guards("batch-norm.md", "stored averages at inference; the outputs differ (measured above)")
 @pytest.mark.guards("batch-norm.md", "That gap is in the batch statistics: ours are computed in double precision")
 @pytest.mark.guards("batch-norm.md", "Keras's layer takes them from tf.nn.moments in single precision")
@@ -83,6 +84,9 @@ def test_training_and_inference_modes(model, batch):
     column = conv1[..., ch].astype("float64")  # batch statistics by hand, in double precision
     assert v["batch_mean"] == pytest.approx(column.mean(), rel=1e-9, abs=1e-12)
     assert v["batch_variance"] == pytest.approx(((column - column.mean()) ** 2).mean(), rel=1e-9)
+    # the page: "over the whole batch, all 64 digits at all 28 x 28 positions (50,176 values)"
+    assert (v["batch"], v["map_height"], v["map_width"]) == conv1.shape[:3] == batch.shape[:3]
+    assert v["n_statistic_values"] == column.size
     # the worked rows against Keras's layer itself
     rows = c.tables["worked"]["rows"]
     r, col = (int(t) for t in v["pixel"].strip("()").split(","))

@@ -40,6 +40,10 @@ publish.value("batch", BATCH)
 publish.value("shown", SHOWN)
 publish.value("channel", CHANNEL)
 publish.value("pixel", f"({r}, {c})")
+# The batch statistics average one channel over every digit of the batch and every position of its map
+publish.value("map_height", conv1.shape[1])
+publish.value("map_width", conv1.shape[2])
+publish.value("n_statistic_values", conv1.shape[0] * conv1.shape[1] * conv1.shape[2], fmt=",")
 publish.value("ours_vs_keras_training", float(np.abs(train - bn_training).max()), fmt=".1g")
 # Where that gap comes from: Keras's layer takes the batch statistics from tf.nn.moments in single precision.
 keras_mean, keras_variance = (np.asarray(a, dtype=np.float64) for a in tf.nn.moments(conv1, axes=[0, 1, 2]))

@@ -1,7 +1,7 @@
 """What each idea buys our network: every frozen ablation in one table, validation only."""
 
 from cnn_glossary import publish
-from cnn_glossary.mnist import ablations
+from cnn_glossary.mnist import ablations, results
 
 # --8<-- [start:lesson]
 data = ablations.for_page()  # results/ablations/result.json, written by `make ablations`
@@ -13,3 +13,9 @@ publish.value("runs", sum(len(data["ablations"][k]["runs"]) for k in keys) + len
 publish.value("seeds", len(data["seeds"]))
 publish.value("changes", len(keys) - 1)
 publish.value("chosen_rate", data["chosen_rate"], fmt="g")
+
+# The full recipe's run at the published seed is a separate run: how it compares, from both result files.
+published = results.for_page().data
+publish.value("published_seed", published["seed"])
+publish.value("jobs", data["jobs"])
+publish.value("rerun_sentence", ablations.rerun_sentence(published, data))

@@ -15,7 +15,7 @@ r = frozen.data
 model = frozen.load_model()
 
 # --8<-- [start:lesson]
-# Keras's evaluate() returns [loss, accuracy]: the loss comes first.
+# evaluate() returns the loss first, then the compiled metrics; with metrics=["accuracy"] that is [loss, accuracy].
 test_loss, test_accuracy = r["test_loss"], r["test_accuracy"]
 
 # Not every parameter is learned by gradient descent: batch normalisation's

@@ -1,5 +1,6 @@
 """What max pooling and the global-average head buy our network: frozen ablation runs, validation only."""
 
+from cnn_glossary import publish
 from cnn_glossary.mnist import ablations
 
 # --8<-- [start:lesson]
@@ -12,3 +13,10 @@ print(ablations.outcome_sentence(full, dense, "a Flatten + Dense head"))
 # --8<-- [end:lesson]
 ablations.publish_comparison(data, {"stride_": ("stride_2", "stride-2 convolutions instead of max pooling"),
                                     "dense_": ("dense_head", "a Flatten + Dense head")})
+# The common confusion "global average pooling must hurt", answered by the same runs
+n_dense = len(dense.seeds)
+publish.value("dense_head_phrase", {
+    "overlap": f"the seed ranges overlap, so {n_dense} seeds cannot tell the two heads apart",
+    "lower": "every one of its seeds ended below ours",
+    "higher": "every one of its seeds ended above ours, which suggests that here the average cost a little",
+}[ablations.verdict(full, dense)])

@@ -160,6 +160,14 @@ def choose_rate(sweep: dict[float, dict]) -> float:
     return max(sweep, key=lambda r: (sweep[r]["history"]["val_accuracy"][-1], -sweep[r]["history"]["val_loss"][-1]))
 
 
+def threads_per_run(jobs: int) -> int:
+    """TensorFlow threads per training: one each when ``jobs`` trainings share the machine, else 0 (the default pool).
+
+    The published MNIST run (``cnn-glossary train``) sets no thread count, so it uses TensorFlow's default pool.
+    """
+    return 1 if jobs > 1 else 0
+
+
 def _spawn(key: str, seed: int, rate: float | None, out: Path, threads: int = 0) -> dict:
     cmd = [sys.executable, "-m", "cnn_glossary.mnist.ablations", "--one", key, str(seed), repr(rate), str(out)]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(ROOT / "src"))
@@ -223,7 +231,7 @@ def run_all(log=print, jobs: int = 1) -> Path:
             return done[path.name]
         log(f"{what}: training ...")
         start = time.perf_counter()
-        row = _spawn(key, seed, rate, path, threads=1 if jobs > 1 else 0)
+        row = _spawn(key, seed, rate, path, threads=threads_per_run(jobs))
         done[path.name] = row
         h = row["history"]
         log(f"{what}: val accuracy {h['val_accuracy'][-1]:.2%}, val loss {h['val_loss'][-1]:.4f} "
@@ -362,7 +370,7 @@ def verdict(full: Summary, other: Summary) -> str:
     return "lower" if other.accuracy_range[1] < full.accuracy_range[0] else "higher"
 
 
-def outcome_sentence(full: Summary, other: Summary, change: str) -> str:
+def outcome_sentence(full: Summary, other: Summary, change: str, comparisons: int = len(ABLATIONS) - 1) -> str:
     """A sentence generated from the numbers: the accuracy comparison and whether the seed ranges overlap.
 
     ``change`` completes "With ...", e.g. "no batch normalisation".
@@ -376,10 +384,14 @@ def outcome_sentence(full: Summary, other: Summary, change: str) -> str:
     if v == "overlap":
         return head + f": the ranges over {n} seeds overlap, so {n} seeds cannot tell these recipes apart."
     edge = "below the full recipe's lowest" if v == "lower" else "above the full recipe's highest"
-    chance = math.comb(len(full.seeds) + n, n)
-    return (head + f": every one of its {n} seeds ended {edge}. That is suggestive, not conclusive: with {n} runs "
-            f"against {len(full.seeds)}, such a complete separation happens by chance 1 time in {chance} even "
-            "when two recipes are equally good.")
+    m = len(full.seeds)
+    chance = math.comb(m + n, n)
+    # If the two recipes were equally good and the n + m runs interchangeable, each ordering of the runs is equally
+    # likely: all n of the variant's runs end on one given side of all m of ours 1 time in C(n + m, n), on either
+    # side 2 times in C(n + m, n). Our runs share seeds, so they are only roughly interchangeable.
+    return (head + f": every one of its {n} seeds ended {edge}. That is suggestive, not conclusive: if the recipes "
+            f"were equally good, chance alone would split the runs this cleanly, this way round, 1 time in {chance} "
+            f"(2 in {chance} either way), and we made {comparisons} such comparisons.")
 
 
 def loss_sentence(full: Summary, other: Summary, change: str) -> str:
@@ -394,6 +406,40 @@ def loss_sentence(full: Summary, other: Summary, change: str) -> str:
 def target_phrase(epochs: tuple[int | None, ...], target: float = TARGET_ACCURACY) -> str:
     """'epochs 3, 3, 4' or 'never in 15 epochs' style wording for epochs to reach the target, per seed."""
     return ", ".join("never" if e is None else str(e) for e in epochs)
+
+
+def rerun_sentence(published: dict, data: dict) -> str:
+    """How the full recipe's run at the published seed compares with the published run, and what differed in their
+    settings, generated from the two result files. It names the thread settings as a difference, not as the cause."""
+    seed = published["seed"]
+    run = next(r for r in data["ablations"]["full"]["runs"] if r["seed"] == seed)
+    ours, theirs = run["history"], published["history"]
+    if ours["val_accuracy"] == theirs["val_accuracy"] and ours["val_loss"] == theirs["val_loss"]:
+        return (f"The seed-{seed} run of our full recipe repeats the published network's validation curves "
+                "exactly.")
+    shared = [f"the same seed ({seed})"]
+    if data.get("versions") == published.get("versions"):
+        shared.append("the same library versions")
+    if data.get("cpu") == published.get("cpu"):
+        shared.append("the same kind of CPU")
+    shared_text = ", ".join(shared[:-1]) + " and " + shared[-1] if len(shared) > 1 else shared[0]
+    reach_ours, reach_theirs = epochs_to_reach(ours["val_accuracy"]), epochs_to_reach(theirs["val_accuracy"])
+    reach = ""
+    if reach_ours != reach_theirs:
+        reach = (f", and it first reached {TARGET_ACCURACY:.0%} at epoch {target_phrase((reach_ours,))} against "
+                 f"{target_phrase((reach_theirs,))}")
+    jobs = int(data.get("jobs", 1))
+    threads = threads_per_run(jobs)
+    if threads:
+        how = (f"One setting we know differed: the ablations ran {jobs} at a time with {threads} "
+               f"TensorFlow thread each, the published run with TensorFlow's default thread pool. A different "
+               f"thread count can add numbers up in a different order, which changes the last digits of a sum; "
+               f"we have not measured whether that alone explains the gap.")
+    else:
+        how = ("Both used TensorFlow's default thread pool; we have not found what made them differ.")
+    return (f"These runs are separate from the published network. With {shared_text}, the seed-{seed} run of our "
+            f"full recipe ended at {ours['val_accuracy'][-1]:.2%} validation accuracy, against "
+            f"{theirs['val_accuracy'][-1]:.2%} for the published run{reach}. {how}")
 
 
 def table_rows(data: dict, keys: list[str]) -> list[list]:

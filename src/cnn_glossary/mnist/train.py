@@ -7,18 +7,24 @@
 #
 # Run it with `cnn-glossary train` (options: `--seed`, `--epochs`). It writes
 # `results/mnist/`, which the site embeds. This script never looks at the test set before
-# its one final evaluation, and the reported score is simply the final epoch's: no epoch and
-# no setting is picked by test accuracy. The benchmarks that try variants of this recipe
+# its one final evaluation, and the reported score is simply the final epoch's: no epoch is
+# picked by test accuracy. The current benchmarks that try variants of this recipe
 # (`benchmarks/mnist_recipes.py`, `benchmarks/mnist_vs_keras_example.py`) compare them on the
-# validation split and read the test set only for the one variant finally chosen. (Earlier
-# versions of those benchmarks also printed test accuracy for every variant.)
+# validation split and read the test set only for the one variant finally chosen. Earlier
+# versions of those benchmarks also printed test accuracy for every variant, so the recipe's
+# design may have been nudged by it and the score may be slightly optimistic (see the MNIST
+# page).
 
 # %% [markdown]
 # ## Setup
 #
-# Seeds and deterministic kernels make a run repeatable on the same machine and library
-# versions. Every setting that shapes the result is a constant here, and the hash of this
-# file is stored with the result, so the site can tell when the result is out of date.
+# Seeds and deterministic kernels make a run repeatable on the same machine, with the same
+# library versions and the same thread settings. TensorFlow's thread count comes from the
+# environment, not from this file, and it can change the order in which sums are added up:
+# the MNIST page shows a second seed-1 run of this recipe, trained with one thread, that ended
+# slightly apart from the published one. Every setting of the recipe itself is a constant
+# here, and the hash of this file is stored with the result, so the site can tell when the
+# result is out of date.
 
 # %%
 from __future__ import annotations
@@ -92,7 +98,8 @@ def augment(tf, images, batch_index, seed: int):
     angle = r[0] * MAX_ROTATION_DEGREES * math.pi / 180
     shift_x, shift_y = r[1] * MAX_SHIFT_PIXELS, r[2] * MAX_SHIFT_PIXELS
     cos, sin, centre = tf.cos(angle), tf.sin(angle), 13.5
-    # Each row maps an output pixel (x, y) back to the input pixel it samples.
+    # One row per image: the transform that maps each output pixel (x, y) back to the point of
+    # the input it reads, generally between four pixels, whose values are mixed bilinearly.
     transforms = tf.stack(
         [cos, -sin, centre - cos * centre + sin * centre - shift_x,
          sin, cos, centre - sin * centre - cos * centre - shift_y,
