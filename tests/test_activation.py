@@ -158,6 +158,51 @@ def test_collapse_snippet():
     assert v["conv_params_one"] == 5 * 5 * 3 * 2 + 2
 
 
+@pytest.mark.checks("activation/collapse")
+@pytest.mark.guards("activation.md", "The stack is still one linear map plus a constant, but near the border it is not a")
+@pytest.mark.guards("activation.md", "away from the border, and is off by up to")
+@pytest.mark.guards("activation.md", "holds for convolutions without padding")
+def test_same_padding_stack_is_affine_but_one_convolution_only_away_from_the_border():
+    """tf.nn.conv2d as the oracle: two 'same' 3x3 layers are affine, and the 5x5 kernel read off the 'valid' stack
+    (its response to one-pixel impulses, not compose_conv) reproduces them inside but not on the outer ring."""
+    import tensorflow as tf
+
+    c = publish.collect(SNIPPETS / "collapse.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    assert v["same_inner_max_diff"] < 1e-4 < v["same_edge_max_diff"] / 100
+
+    rng = np.random.default_rng(3)
+    k1, b1 = tf.constant(rng.normal(size=(3, 3, 3, 4))), tf.constant(rng.normal(size=4))
+    k2, b2 = tf.constant(rng.normal(size=(3, 3, 4, 2))), tf.constant(rng.normal(size=2))
+
+    def stack(x, padding):
+        h = tf.nn.conv2d(tf.constant(x), k1, 1, padding) + b1
+        return (tf.nn.conv2d(h, k2, 1, padding) + b2).numpy()
+
+    size = 5  # the composed field of two 3x3 layers
+    offset = stack(np.zeros((1, size, size, 3)), "VALID")[0, 0, 0]
+    kernel = np.zeros((size, size, 3, 2))
+    for a in range(size):
+        for b in range(size):
+            for ch in range(3):
+                impulse = np.zeros((1, size, size, 3))
+                impulse[0, a, b, ch] = 1
+                kernel[a, b, ch] = stack(impulse, "VALID")[0, 0, 0] - offset
+
+    x, y = rng.normal(size=(2, 4, 12, 12, 3))
+    valid = tf.nn.conv2d(tf.constant(x), tf.constant(kernel), 1, "VALID").numpy() + offset
+    np.testing.assert_allclose(stack(x, "VALID"), valid, atol=1e-9)  # without padding: one convolution
+    two = stack(x, "SAME")
+    one = tf.nn.conv2d(tf.constant(x), tf.constant(kernel), 1, "SAME").numpy() + offset
+    diff = np.abs(two - one)
+    assert diff[:, 1:-1, 1:-1].max() < 1e-9  # one convolution away from the border
+    ring = np.concatenate([diff[:, [0, -1]].ravel(), diff[:, :, [0, -1]].ravel()])
+    assert ring.max() > 0.1  # but not on the outermost ring
+    zero = stack(np.zeros_like(x), "SAME")
+    np.testing.assert_allclose(stack(x + 2 * y, "SAME") - zero, (two - zero) + 2 * (stack(y, "SAME") - zero),
+                               atol=1e-9)  # affine: linear after the constant is removed
+
+
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("activation/dead_units")
 @pytest.mark.guards("activation.md", "why the first layer is quiet")

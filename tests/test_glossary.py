@@ -400,3 +400,26 @@ def test_search_index_holds_prose_not_code_or_value_tables(built_site):
     assert any("<code>" in t for t in texts), "inline code should stay searchable"
     for page in md_pages():
         assert "data-search-exclude" not in html_of(built_site, page), page
+
+
+@pytest.mark.guards("glossary.md", "a linear warm-up over the first quarter of the steps and a cosine decay")
+def test_one_cycle_definition_matches_the_training_schedule():
+    """The glossary's one-cycle entry describes our schedule: read the rate at every step of a run and find a
+    straight climb that peaks a quarter of the way through, then half a cosine down."""
+    import math
+
+    import keras
+    import numpy as np
+
+    from cnn_glossary.mnist import train
+
+    total = 400
+    schedule = train.one_cycle(keras, total)
+    rate = np.array([float(schedule(t)) for t in range(total + 1)])
+    peak = int(np.argmax(rate))
+    assert peak == total // 4
+    climb = np.diff(rate[:peak])
+    np.testing.assert_allclose(climb, climb.mean(), rtol=1e-3)  # linear
+    assert (climb > 0).all()
+    progress = (np.arange(peak, total + 1) - peak) / (total - peak)
+    np.testing.assert_allclose(rate[peak:], rate[peak] * 0.5 * (1 + np.cos(math.pi * progress)), rtol=1e-4, atol=1e-9)

@@ -68,7 +68,7 @@ def test_site_works_from_disk(built_site):
 
 
 @pytest.mark.guards("index.md", "Every figure on this site is drawn by a small Python snippet")
-@pytest.mark.guards("readme-map.md", "Every figure here is drawn by the site's own code at build time")
+@pytest.mark.guards("readme-map.md", "Every figure here is drawn by the site's own code")
 def test_every_figure_is_drawn_by_a_snippet(built_site):
     """Every image in every page's text is a figure a snippet published (assets/generated/), none fetched or typed."""
     drawn = {p.name for p in (built_site / "assets" / "generated").rglob("*") if p.is_file()}

@@ -437,8 +437,9 @@ class GlossaryPlugin(BasePlugin[GlossaryConfig]):
                         "| Snippet | Checked by | Value | Shown as |", "| :-- | :-- | :-- | --: |", *rows, "",
                         "</div>", ""]
             if claims:
-                out += ["Sentences about results on this page, each guarded by a test that fails when it stops "
-                        "holding:", "", "| Claim | Guarded by |", "| :-- | :-- |", *claims, ""]
+                out += ["Sentences about results on this page and the tests that guard them (the build checks that "
+                        "the words are still on the page; the test, when the tests run, checks what they state):", "",
+                        "| Claim | Guarded by |", "| :-- | :-- |", *claims, ""]
         return "\n".join(out)
 
     def on_post_build(self, config):
