@@ -71,6 +71,19 @@ def test_a_key_that_breaks_the_convention_is_refused():
         citations.parse([ENTRY])
 
 
+def test_a_key_defined_twice_is_refused_with_both_lines(tmp_path):
+    """YAML itself keeps the later of two equal keys without a word; the references file must not."""
+    entry = "lin2013:\n  authors: [Min Lin, Qiang Chen, Shuicheng Yan]\n  year: 2013\n  title: Network In Network\n" \
+            "  venue: arXiv:1312.4400\n  url: https://arxiv.org/abs/1312.4400\n"
+    path = tmp_path / "references.yml"
+    path.write_text(entry + "\n" + entry.replace("arXiv:1312.4400", "ICLR 2014"))
+    with pytest.raises(CitationError) as err:
+        citations.load(path)
+    assert str(err.value) == f"{path}: line 8: the key 'lin2013' is already defined at line 1; keep one entry and delete the other"
+    path.write_text(entry)
+    assert list(citations.load(path)) == ["lin2013"]
+
+
 # --- citations in Markdown ------------------------------------------------------------------------------
 
 

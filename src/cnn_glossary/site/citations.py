@@ -153,12 +153,29 @@ def parse(data, path: str = "references.yml") -> dict[str, Reference]:
     return out
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses a mapping with the same key twice (plain YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise CitationError(
+                    f"line {key_node.start_mark.line + 1}: the key {key!r} is already defined at line {seen[key]}; "
+                    "keep one entry and delete the other")
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def load(path: str | Path) -> dict[str, Reference]:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise CitationError(f"{path}: not valid YAML: {exc}") from None
+    except CitationError as exc:
+        raise CitationError(f"{path}: {exc}") from None
     return parse(data, str(path))
 
 
