@@ -1,6 +1,6 @@
 # Run: .venv/bin/python tools/page_text.py SITE_DIR OUT_DIR  (one plain-text file per built page, for reviewers)
 """Plain-text dump of each built page for reviewers: every sentence a reader can reach (prose, collapsed blocks,
-captions, alt text, tables, code with its comments), in page order."""
+captions, alt text, tables, code with its comments), in page order; mathematics as its TeX source."""
 import sys
 from pathlib import Path
 from bs4 import BeautifulSoup, NavigableString, Tag
@@ -72,6 +72,8 @@ for html in sorted(site.glob("*.html")):
     art = soup.find("article")
     if art is None:
         continue
+    for math in art.find_all("math"):  # MathML as its TeX source (the aria-label), so roots and fractions survive
+        math.replace_with(f"${math['aria-label']}$" if math.get("aria-label") else math.get_text(" ", strip=True))
     lines = []
     walk(art, lines)
     (out / (html.stem + ".txt")).write_text("\n".join(lines) + "\n")
