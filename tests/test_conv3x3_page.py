@@ -121,6 +121,42 @@ def test_kernel_census_against_the_papers_tables(today):
     assert census["EfficientNet-B0"]["5x5"] > census["EfficientNet-B0"]["3x3"] - 1
 
 
+@pytest.mark.checks("conv_3x3/today")
+@pytest.mark.guards("conv-3x3.md", "pointwise (1x1) layers as Dense layers applied at every pixel")
+def test_census_counts_convnext_pointwise_layers_built_as_dense(today):
+    """ConvNeXt-Tiny's pointwise layers, two per block (Liu et al., 2022: 3 + 3 + 9 + 3 blocks), are Keras Dense
+    layers whose output is still a feature map; each one equals a 1x1 Conv2D given the same weights. The other four
+    networks build every 1x1 layer as a Conv2D: none of their Dense layers outputs a feature map."""
+    rows = {row[0]: row for row in today.tables["census"]["rows"]}
+    shape = (224, 224, 3)
+    builders = {"ResNet-50": keras.applications.ResNet50, "MobileNetV2": keras.applications.MobileNetV2,
+                "EfficientNet-B0": keras.applications.EfficientNetB0, "MobileNet": keras.applications.MobileNet}
+    for name, build in builders.items():
+        model = build(weights=None, input_shape=shape)
+        on_maps = [layer for layer in model.layers if type(layer).__name__ == "Dense" and len(layer.output.shape) == 4]
+        assert rows[name][3] == len(on_maps) == 0, name
+    convnext = keras.applications.ConvNeXtTiny(weights=None, include_top=False, input_shape=shape)
+    dense = [layer for layer in convnext.layers if type(layer).__name__ == "Dense"]
+    assert all(len(layer.output.shape) == 4 for layer in dense)
+    assert rows["ConvNeXt-Tiny"][3] == today.values["convnext_pointwise"]["value"] == len(dense) == 2 * (3 + 3 + 9 + 3)
+    layer = dense[0]
+    x = np.random.default_rng(2).normal(size=(1, 5, 5, layer.kernel.shape[0])).astype("float32")
+    conv = L.Conv2D(layer.kernel.shape[1], 1)
+    conv.build(x.shape)
+    conv.set_weights([np.asarray(layer.kernel)[None, None], np.asarray(layer.bias)])
+    assert np.allclose(np.asarray(layer(x)), np.asarray(conv(x)), atol=1e-4)
+
+
+def test_pointwise_dense_layers_counts_dense_layers_on_feature_maps():
+    from cnn_glossary.counting import pointwise_dense_layers
+
+    inner = keras.Sequential([keras.Input((8, 8, 4)), L.Dense(2)], name="nested")
+    x = keras.Input((8, 8, 3))
+    y = L.GlobalAveragePooling2D()(inner(L.Dense(4)(x)))  # two Dense layers on maps, one nested
+    model = keras.Model(x, L.Dense(10)(y))  # and one on a vector, the classifier
+    assert pointwise_dense_layers(model) == 2
+
+
 def test_most_common_kernel_wider_than_1x1():
     from cnn_glossary.counting import most_common_wider_than_1x1
 

@@ -359,7 +359,7 @@ def test_animation_captions_say_what_the_rows_read():
 @pytest.mark.checks("convolution/im2col")
 @pytest.mark.guards("convolution.md", "so it can be computed as one large matrix product")
 @pytest.mark.guards("convolution.md", "Only after copying every window into a row does the layer become one matrix")
-@pytest.mark.guards("convolution.md", "the kernel weights can be spread into one large, mostly-zero matrix")
+@pytest.mark.guards("convolution.md", "the layer's weights can be spread into one large, mostly-zero matrix")
 @pytest.mark.guards("readme-map.md", "so it can be computed as one large matrix product")
 def test_im2col_product_against_scipy_and_a_toeplitz_matrix():
     from numpy.lib.stride_tricks import sliding_window_view
@@ -393,11 +393,36 @@ def test_im2col_product_against_scipy_and_a_toeplitz_matrix():
     assert (big == 0).mean() > 0.5  # mostly zeros
 
 
+@pytest.mark.guards("convolution.md", "Keras stores all of a layer's filters in one 4-D array")
+@pytest.mark.guards("filters.md", "stores all of its filters in one 4-D array")
+def test_keras_keeps_every_filter_in_one_kernel_array():
+    """A Conv2D layer's weights are one array named kernel, (k, k, C_in, C_out), and a bias; output channel f is
+    the input cross-correlated with the slice kernel[:, :, :, f], summed over the input channels, plus bias f."""
+    import keras
+
+    k, c_in, c_out = 3, 2, 4
+    layer = keras.layers.Conv2D(c_out, k)
+    x = np.random.default_rng(5).normal(size=(1, 6, 6, c_in)).astype("float32")
+    y = np.asarray(layer(x))[0]
+    assert [w.path.split("/")[-1] for w in layer.weights] == ["kernel", "bias"]
+    kernel = np.asarray(layer.kernel)
+    assert kernel.shape == (k, k, c_in, c_out)
+    layer.bias.assign(np.arange(c_out, dtype="float32"))
+    y = np.asarray(layer(x))[0]
+    for f in range(c_out):
+        expected = sum(correlate2d(x[0, :, :, ch], kernel[:, :, ch, f], mode="valid") for ch in range(c_in)) + f
+        assert np.allclose(y[:, :, f], expected, atol=1e-4)
+
+
 @pytest.mark.guards("convolution.md", "Keras and TensorFlow do this without turning the kernel round")
-@pytest.mark.guards("convolution.md", "Keras and TensorFlow (measured below)")
+@pytest.mark.guards("convolution.md", "Keras and TensorFlow (measured above, under Going deeper)")
 def test_keras_and_tensorflow_cross_correlate():
     """A Keras Conv2D layer and tf.nn.conv2d, given a kernel that is not symmetric, match SciPy's correlate2d and
-    not its convolve2d."""
+    not its convolve2d; the page's pointer to that measurement points the right way (the block comes first, under
+    Going deeper)."""
+    page = (ROOT / "docs" / "convolution.md").read_text()
+    measured = page.index('??? info "Cross-correlation, not convolution')
+    assert page.index("## Going deeper") < measured < page.index("Keras and TensorFlow (measured above")
     from cnn_glossary.conv_table import keras_conv2d, tf_conv2d
 
     x = np.random.default_rng(11).normal(size=(6, 6)).astype("float32")

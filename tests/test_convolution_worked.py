@@ -82,19 +82,46 @@ def test_shifted_digit_shifts_the_maps(equivariance):
 
 
 @pytest.mark.checks("convolution/equivariance")
+@pytest.mark.guards("convolution.md", "which is where a Keras stride-2 layer centres its windows on this input")
+def test_the_stride_two_reading_is_what_keras_stride_two_layers_compute(equivariance):
+    """The snippet's stride-2 reading (the stride-1 maps at odd rows and columns) equals conv1 run by
+    tf.nn.conv2d with stride 2, "SAME" (TensorFlow's extra zero at the bottom and right) and "VALID", then the
+    layer's batch norm and ReLU; the even positions (symmetric padding of one zero) are a different reading."""
+    import tensorflow as tf
+
+    source = (SNIPPETS / "equivariance.py").read_text()
+    assert "every_second = maps[1::2, 1::2]" in source  # the reading the snippet publishes
+    model = results.load_result().load_model()
+    digit = load_mnist().x_test[DIGIT_INDEX].astype("float64") / 255.0
+    maps = _first_layer_numpy(model, digit)
+    w = model.get_layer("conv1").get_weights()[0].astype("float64")
+    gamma, beta, mean, var = (a.astype("float64") for a in model.get_layer("conv1_bn").get_weights())
+    eps = model.get_layer("conv1_bn").epsilon
+    x = tf.constant(digit[None, :, :, None])
+    for padding, rows in (("SAME", slice(1, None, 2)), ("VALID", slice(1, digit.shape[0] - 1, 2))):
+        z = tf.nn.conv2d(x, tf.constant(w), strides=2, padding=padding).numpy()[0]
+        stride2 = np.maximum(gamma * (z - mean) / np.sqrt(var + eps) + beta, 0.0)
+        assert stride2.shape == maps[rows, rows].shape, padding
+        assert np.abs(stride2 - maps[rows, rows]).max() < 1e-9, padding
+    z_same = tf.nn.conv2d(x, tf.constant(w), strides=2, padding="SAME").numpy()[0]
+    same2 = np.maximum(gamma * (z_same - mean) / np.sqrt(var + eps) + beta, 0.0)
+    assert np.abs(same2 - maps[::2, ::2]).max() > 0.1  # the other phase would not be what Keras computes
+
+
+@pytest.mark.checks("convolution/equivariance")
 @pytest.mark.guards("convolution.md", "the maps follow a move by 2 pixels with a move by one cell")
 @pytest.mark.guards("convolution.md", "A stride of 2, or a border, breaks this")
 @pytest.mark.guards("convolution.md", "a stride-2 layer is equivariant only to moves by multiples of 2")
 @pytest.mark.guards("convolution.md", "but no move of the output matches the move by 3")
 @pytest.mark.guards("convolution.md", "where the kernel reads padding instead of ink, they differ by up to")
 def test_equivariance_fails_at_stride_two_for_odd_moves_and_at_the_border(equivariance):
-    """The conditions, recomputed with SciPy and NumPy: a stride-2 reading (every second row and column) follows
+    """The conditions, recomputed with SciPy and NumPy: a stride-2 reading (the odd rows and columns) follows
     a move by 2 pixels but matches no move for 3; and where ink leaves the image, the last column differs."""
     v = {k: d["value"] for k, d in equivariance.values.items()}
     model = results.load_result().load_model()
     digit = load_mnist().x_test[DIGIT_INDEX].astype("float64") / 255.0
     maps = _first_layer_numpy(model, digit)
-    s2 = maps[::2, ::2]  # what a stride-2 layer with one zero of padding computes: every second position
+    s2 = maps[1::2, 1::2]  # the odd rows and columns: where Keras's stride-2 layers centre their windows here
     n = s2.shape[0]
     inner = (slice(3, n - 1), slice(1, n - 3))  # clear of the borders and of the cells any move below lets in
 
@@ -103,9 +130,9 @@ def test_equivariance_fails_at_stride_two_for_odd_moves_and_at_the_border(equiva
         assert np.array_equal(moved, shift_image(digit, down, right)), "the move must not cut or wrap any ink"
         return _first_layer_numpy(model, moved)
 
-    even = np.abs(moved_maps(2, -2)[::2, ::2] - np.roll(s2, (1, -1), axis=(0, 1)))[inner].max()
+    even = np.abs(moved_maps(2, -2)[1::2, 1::2] - np.roll(s2, (1, -1), axis=(0, 1)))[inner].max()
     assert even < 1e-6 and v["even_difference"] < 1e-4
-    odd_moved = moved_maps(v["down"], v["right"])[::2, ::2]
+    odd_moved = moved_maps(v["down"], v["right"])[1::2, 1::2]
     assert abs(v["down"]) % 2 == 1 and abs(v["right"]) % 2 == 1  # the page's move is odd in both directions
     odd = min(np.abs(odd_moved - np.roll(s2, (a, b), axis=(0, 1)))[inner].max() for a in (1, 2) for b in (-1, -2))
     assert odd > 1.0 and v["odd_difference"] == pytest.approx(odd, abs=1e-3)

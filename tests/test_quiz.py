@@ -131,7 +131,7 @@ def test_feature_maps_quiz_against_keras_and_our_network():
     from cnn_glossary.mnist.train import build_model
 
     v = quiz("feature_maps")
-    layer = keras.layers.Conv2D(v["q1_filters"], v["q1_kernel"])
+    layer = keras.layers.Conv2D(v["q1_filters"], v["q1_kernel"], padding="valid")  # the question: no padding
     shape = out_shape(layer, (v["q1_image"], v["q1_image"], v["q1_channels"]))
     assert shape == (v["q1_size"], v["q1_size"], v["q1_maps"])
     one_map = np.asarray(layer.kernel)[..., 0]  # everything that feeds map 0

@@ -219,3 +219,41 @@ def test_effective_width_exponent_against_a_numpy_rerun():
     fitted = np.polyfit(np.log(depths), np.log(1 + 2 * np.asarray(depths, dtype=float)), 1)[0]
     assert v["theoretical_exponent"] == pytest.approx(fitted, abs=0.005) and fitted < 1
     assert [r[1] for r in c.tables["depth"]["rows"]] == [1 + 2 * d for d in depths]
+
+
+@pytest.mark.guards("receptive-field.md", "At inference, batch normalisation, activations and dropout pass the field")
+@pytest.mark.guards("receptive-field.md", "batch statistics make each unit depend on every image in the batch")
+def test_batch_norm_passes_the_field_at_inference_and_spreads_it_in_training():
+    """One unit's gradient with respect to a batch of images: at inference, a 3x3 convolution followed by batch
+    normalisation, ReLU and dropout reads only the unit's own 3x3 window of its own image; in training, batch
+    normalisation's batch mean and variance make the unit depend on every image of the batch."""
+    import keras
+    import tensorflow as tf
+
+    x = tf.constant(np.random.default_rng(4).uniform(0.1, 1.0, size=(3, 8, 8, 1)).astype("float32"))
+    conv = keras.layers.Conv2D(2, 3, padding="same", use_bias=False, kernel_initializer="ones")
+    bn = keras.layers.BatchNormalization(beta_initializer=keras.initializers.Constant(10.0))
+    relu, drop = keras.layers.ReLU(), keras.layers.Dropout(0.5)
+    bn(conv(x))  # build
+    bn.moving_mean.assign([2.0, 3.0])
+    bn.moving_variance.assign([4.0, 0.5])
+    unit = (0, 3, 4, 1)  # image 0, row 3, column 4, channel 1
+
+    def gradient(training):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            if training:  # batch normalisation with the batch's own mean and variance
+                y = bn(conv(x), training=True)
+            else:  # the stored averages; dropout off, as at inference
+                y = drop(relu(bn(conv(x), training=False)), training=False)
+            value = y[unit]
+        return np.abs(tape.gradient(value, x).numpy()[..., 0])
+
+    g = gradient(False)
+    window = np.zeros_like(g, dtype=bool)
+    window[0, 2:5, 3:6] = True
+    assert (g[window] > 0).all() and (g[~window] == 0).all()  # the field: the unit's own 3x3 window
+    g = gradient(True)
+    for image in range(x.shape[0]):
+        assert g[image].max() > 1e-6, image  # in training, every image of the batch moves the unit
+    assert (g[1:] > 0).mean() > 0.5

@@ -15,7 +15,7 @@ b = rng.normal(size=CHANNELS_OUT).astype("float32")
 
 conv = keras.layers.Conv2D(CHANNELS_OUT, kernel_size=1)
 conv.build(x.shape)
-conv.set_weights([w.reshape(1, 1, CHANNELS_IN, CHANNELS_OUT), b])  # the 1x1 kernel is a (c_in, c_out) matrix
+conv.set_weights([w.reshape(1, 1, CHANNELS_IN, CHANNELS_OUT), b])  # the kernel array: a (c_in, c_out) matrix
 dense = keras.layers.Dense(CHANNELS_OUT)
 dense.build((None, CHANNELS_IN))
 dense.set_weights([w, b])

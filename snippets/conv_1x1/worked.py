@@ -11,7 +11,7 @@ from cnn_glossary.mnist import results
 pixel = np.array([2, 1, 3], dtype="float32")  # one pixel's values in 3 input channels
 w = np.array([[1, 0],
               [-1, 2],
-              [0, 1]], dtype="float32")  # the 1x1 kernel: 3 rows (input channels) x 2 columns (output channels)
+              [0, 1]], dtype="float32")  # the weights: 3 rows (input channels) x 2 columns (filters)
 b = np.array([0, -1], dtype="float32")
 out = pixel @ w + b  # 2 output channels for this pixel; the same w and b at every other pixel
 # --8<-- [end:lesson]

@@ -3,7 +3,7 @@
 import keras
 
 from cnn_glossary import publish
-from cnn_glossary.counting import kernel_census, most_common_wider_than_1x1
+from cnn_glossary.counting import kernel_census, most_common_wider_than_1x1, pointwise_dense_layers
 
 INPUT_SIZE = 224
 mobilenet = keras.applications.MobileNet(weights=None, input_shape=(INPUT_SIZE, INPUT_SIZE, 3))  # no download
@@ -29,6 +29,7 @@ networks = {  # built without weights: only the layers are needed
     "ConvNeXt-Tiny": convnext,
 }
 census = {name: kernel_census(model) for name, model in networks.items()}  # layers per kernel size
+pointwise = {name: pointwise_dense_layers(model) for name, model in networks.items()}  # 1x1 layers built as Dense
 # --8<-- [end:census]
 depthwise = [layer.kernel_size for layer in convnext.layers if "depthwise" in layer.name]
 total = sum(mult_adds.values())
@@ -40,9 +41,11 @@ publish.value("input_size", INPUT_SIZE)
 publish.value("convnext_depthwise", len(depthwise))
 publish.value("convnext_kernel", "x".join(map(str, depthwise[0])) if len(set(depthwise)) == 1
               else "several sizes")
-publish.table("census", [(name, ", ".join(f"{size}: {n}" for size, n in c.items()), most_common_wider_than_1x1(c))
-                         for name, c in census.items()],
-              headers=["network (Keras)", "convolution layers per kernel size", "most common wider than 1x1"])
+publish.table("census", [(name, ", ".join(f"{size}: {n}" for size, n in c.items()), most_common_wider_than_1x1(c),
+                          pointwise[name]) for name, c in census.items()],
+              headers=["network (Keras)", "convolution layers per kernel size", "most common wider than 1x1",
+                       "1x1 layers built as Dense (not in the second column)"])
+publish.value("convnext_pointwise", pointwise["ConvNeXt-Tiny"])
 three = [name for name, c in census.items() if most_common_wider_than_1x1(c) == "3x3"]
 publish.value("three_by_three_most_common", " and ".join([", ".join(three[:-1]), three[-1]]) if len(three) > 1
               else three[0])

@@ -25,13 +25,14 @@ unshifted_difference = np.abs(maps_moved[inner] - maps[inner]).max()
 # --8<-- [end:lesson]
 
 # --8<-- [start:conditions]
-# 1. Stride 2: the same maps, read at every second row and column (what a stride-2 layer computes)
-every_second = maps[::2, ::2]
+# 1. Stride 2: the same maps, read at the odd rows and columns (1, 3, 5, ...). On this 28-pixel input a
+#    Keras stride-2 layer, "same" or "valid", centres its windows there ("same" adds its one zero at the bottom)
+every_second = maps[1::2, 1::2]
 inner_2 = inner_region(every_second.shape, 2, -2, margin=1)  # away from borders for moves of 1 or 2 cells
-moved_by_2 = first_layer_maps(model, shift_image(digit, 2, -2))[::2, ::2]  # the input moved by 2 pixels
+moved_by_2 = first_layer_maps(model, shift_image(digit, 2, -2))[1::2, 1::2]  # the input moved by 2 pixels
 even_difference = np.abs(moved_by_2 - shift_image(every_second, 1, -1))[inner_2].max()  # output moved by 1
 odd_difference = min(  # the input moved by 3: compare with every move of the output by 1 or 2 cells
-    np.abs(maps_moved[::2, ::2] - shift_image(every_second, a, b))[inner_2].max() for a in (1, 2) for b in (-1, -2))
+    np.abs(maps_moved[1::2, 1::2] - shift_image(every_second, a, b))[inner_2].max() for a in (1, 2) for b in (-1, -2))
 
 # 2. The border: move the digit right until its last columns of ink fall off the image
 ink_columns = np.flatnonzero(digit.max(axis=0) > 0)

@@ -9,7 +9,7 @@ from cnn_glossary.conv_table import keras_conv2d
 # --8<-- [start:lesson]
 rng = np.random.default_rng(7)
 x = rng.integers(0, 4, size=(4, 4, 2)).astype("float32")  # (H, W, channels_in)
-kernel = rng.integers(-1, 2, size=(3, 3, 2, 3)).astype("float32")  # (kh, kw, channels_in, channels_out)
+kernel = rng.integers(-1, 2, size=(3, 3, 2, 3)).astype("float32")  # Keras's kernel array: 3 filters of 3x3x2
 bias = np.array([1.0, 0.0, -2.0], dtype="float32")
 out, keras_kernel_shape, parameters = keras_conv2d(x, kernel, bias)
 # output[0, 0, 0], spelt out: each input channel's window times its kernel slice, summed, plus the bias

@@ -8,14 +8,14 @@ from cnn_glossary.kernels import conv_parameters
 
 # 1. One map per filter, not per filter and input channel
 IMAGE1, CHANNELS1, FILTERS1, K1 = 10, 3, 8, 3
-size1 = output_size(IMAGE1, K1)
+size1 = output_size(IMAGE1, K1)  # no padding, as the question says
 publish.value("q1_image", IMAGE1)
 publish.value("q1_channels", CHANNELS1)
 publish.value("q1_filters", FILTERS1)
 publish.value("q1_kernel", K1)
 publish.value("q1_maps", FILTERS1)
 publish.value("q1_size", size1)
-publish.value("q1_why", f"One map per filter, each {IMAGE1} − {K1} + 1 = {size1} on a side; the "
+publish.value("q1_why", f"One map per filter, each {IMAGE1} − {K1} + 1 = {size1} on a side without padding; the "
               f"{CHANNELS1} colour channels are summed inside every map, not given maps of their own.")
 
 # 2. What one map is made from (the confusion: "a feature map comes from one 2-D filter")

@@ -6,7 +6,8 @@ from cnn_glossary import publish
 from cnn_glossary.conv import cross_correlate2d, output_size
 from cnn_glossary.kernels import SOBEL_X, conv_parameters, dense_parameters
 
-# 1. A kernel is a 4-D tensor, and its size does not depend on the image (the confusion: "a kernel is a matrix")
+# 1. Keras's kernel array is a 4-D tensor holding the layer's filters, and its size does not depend on the image
+#    (the confusion: "a kernel is a matrix")
 IMAGE1, CIN1, FILTERS1, K1 = 64, 16, 32, 3
 shape1 = (K1, K1, CIN1, FILTERS1)  # Keras's order: (kernel_size, kernel_size, channels_in, channels_out)
 answer1 = conv_parameters(K1, CIN1, FILTERS1)

@@ -330,6 +330,24 @@ def kernel_census(model) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def pointwise_dense_layers(model) -> int:
+    """How many ``Dense`` layers of a Keras model act on a feature map (an input of rank 4: batch, height, width,
+    channels). Such a layer applies one weight matrix at every pixel, which is a 1x1 convolution; ConvNeXt builds
+    its pointwise layers this way, so ``kernel_census`` does not see them. Walks nested models like it."""
+    count = 0
+
+    def walk(layers):
+        nonlocal count
+        for layer in layers:
+            if type(layer).__name__ == "Dense":
+                count += len(layer.input.shape) == 4
+            elif hasattr(layer, "layers"):
+                walk(layer.layers)
+
+    walk(model.layers)
+    return count
+
+
 def most_common_wider_than_1x1(census: dict[str, int]) -> str:
     """The most frequent kernel size other than 1x1 (ties: all of them, joined by " and ")."""
     wider = {size: n for size, n in census.items() if size != "1x1"}
