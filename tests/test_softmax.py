@@ -122,6 +122,7 @@ def test_two_digits_probabilities(frozen, model):
     assert v["recorded_confidence"] == pytest.approx(v["wrong_top_value"], abs=1e-3)  # the frozen result agrees
 
 
+@pytest.mark.slow  # runs the model over the test or validation digits (make quick skips it)
 @pytest.mark.checks("softmax/loss")
 @pytest.mark.guards("softmax.md", "The average hides a skew. The worst digit")
 @pytest.mark.guards("softmax.md", "for ours, whose loss has no such term")
@@ -185,6 +186,7 @@ def test_calibration_against_a_loop():
     assert [r[2] for r in rows] == [n for n, _, _ in sums if n]
 
 
+@pytest.mark.slow  # runs the model over the test or validation digits (make quick skips it)
 @pytest.mark.checks("softmax/calibration")
 @pytest.mark.guards("softmax.md", "Most digits sit in the top bin")
 @pytest.mark.guards("softmax.md", "a low probability does flag a doubtful answer")
