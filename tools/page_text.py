@@ -73,7 +73,13 @@ for html in sorted(site.glob("*.html")):
     if art is None:
         continue
     for math in art.find_all("math"):  # MathML as its TeX source (the aria-label), so roots and fractions survive
-        math.replace_with(f"${math['aria-label']}$" if math.get("aria-label") else math.get_text(" ", strip=True))
+        tex = math["aria-label"] if math.get("aria-label") else math.get_text(" ", strip=True)
+        if math.get("display") == "block":  # a display formula: a paragraph of its own, between $$
+            para = soup.new_tag("p")
+            para.string = f"$$ {tex} $$"
+            math.replace_with(para)
+        else:
+            math.replace_with(f"${tex}$")
     lines = []
     walk(art, lines)
     (out / (html.stem + ".txt")).write_text("\n".join(lines) + "\n")
