@@ -408,3 +408,10 @@ def test_rerun_at_the_published_seed_against_both_result_files(frozen, monkeypat
         assert "THREADS" not in source and "set_intra_op_parallelism_threads" not in source, module.__name__
     # the training script's Setup text mentions the differing second seed-1 run: true only while the runs differ
     assert ("ended\n# slightly apart from the published one" in inspect.getsource(train)) == differ
+    # and names the thread count as one setting that differed, not as the proven cause (as the MNIST page does)
+    setup = inspect.getsource(train).split("# ## Setup", 1)[1].split("# %%", 1)[0]
+    assert ("the thread count is one setting that differed" in setup) == differ
+    assert "trained with one thread" not in setup or ablations.threads_per_run(frozen["jobs"]) == 1
+    assert ("whether it alone explains the gap has not been measured" in " ".join(
+        line.lstrip("# ") for line in setup.splitlines())) == differ
+    assert "added up:" not in setup  # no colon presenting the second run as the thread effect's instance
