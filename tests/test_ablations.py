@@ -234,8 +234,12 @@ def _check_page(frozen, snippet):
             assert "(lower in every seed)" in loss_sentence
         else:
             assert "overlap" in loss_sentence
+        assert got.values[prefix + "parameters"]["value"] == LEARNED_BY_HAND[key]
+        assert got.values[prefix + "keras_parameters"]["value"] == frozen["ablations"][key]["runs"][0]["parameters"]
     table = got.tables["runs"]
     assert len(table["rows"]) == 1 + len(PAGE_SNIPPETS[snippet])
+    for row, key in zip(table["rows"], ["full", *PAGE_SNIPPETS[snippet].values()]):
+        assert list(row[5:]) == [LEARNED_BY_HAND[key], frozen["ablations"][key]["runs"][0]["parameters"]]
     caption = got.figures["curves"].caption
     assert got.figures["curves"].alt and "never on the test set" in caption
     assert f"for {train.EPOCHS} epochs" in caption and f"{train.VALIDATION_SIZE:,} held-out validation" in caption
@@ -345,6 +349,39 @@ def test_sweep_table_against_the_raw_runs(frozen):
     assert rows[sorted(finals).index(best)][3] == "yes"
 
 
+# Learned parameters of each variant, counted by hand from the layer list (kernel sizes and channels as in
+# train.build_model): five convolutions, then batch norm's gamma and beta per channel or, without batch norm, a bias
+# per channel, then the head (1x1 convolution to ten maps, or Dense(10) on the flattened 3x3x32 maps), with biases.
+_CONVS = 3 * 3 * 1 * 16 + 3 * 3 * 16 * 32 + 3 * 3 * 32 * 32 + 1 * 1 * 32 * 16 + 3 * 3 * 16 * 32
+_CHANNELS = 16 + 32 + 32 + 16 + 32
+_GAP_HEAD, _DENSE_HEAD = 32 * 10 + 10, 3 * 3 * 32 * 10 + 10
+LEARNED_BY_HAND = {
+    "full": _CONVS + 2 * _CHANNELS + _GAP_HEAD,
+    "no_batch_norm": _CONVS + _CHANNELS + _GAP_HEAD,
+    "no_augmentation": _CONVS + 2 * _CHANNELS + _GAP_HEAD,
+    "constant_rate": _CONVS + 2 * _CHANNELS + _GAP_HEAD,
+    "stride_2": _CONVS + 2 * _CHANNELS + _GAP_HEAD,
+    "dense_head": _CONVS + 2 * _CHANNELS + _DENSE_HEAD,
+    "sigmoid": _CONVS + 2 * _CHANNELS + _GAP_HEAD,
+}
+
+
+def test_learned_parameters_by_hand_and_against_keras(frozen, keras):
+    """The tables' learned column: a count by hand, Keras's trainable weights of the shipped model, and the frozen
+    runs' Keras count less the moving means and variances (two per batch-normalised channel)."""
+    assert set(LEARNED_BY_HAND) == {a.key for a in ablations.ABLATIONS}
+    shipped = train.build_model(keras)
+    assert sum(int(np.prod(w.shape)) for w in shipped.trainable_weights) == LEARNED_BY_HAND["full"]
+    for key, entry in frozen["ablations"].items():
+        moving = 2 * _CHANNELS if ablations.BY_KEY[key].batch_norm else 0
+        assert entry["runs"][0]["parameters"] - moving == LEARNED_BY_HAND[key], key
+        assert ablations.learned_parameters(key) == LEARNED_BY_HAND[key], key
+    # a rebuilt variant that is not the trained model is refused rather than counted
+    s = ablations.summarise(frozen, "full")
+    with pytest.raises(RuntimeError, match="Retrain"):
+        ablations.parameter_counts(ablations.Summary(**{**s.__dict__, "parameters": s.parameters + 1}))
+
+
 @pytest.mark.checks("mnist/ablations")
 def test_overview_table_against_the_raw_runs(frozen):
     from cnn_glossary import publish
@@ -356,7 +393,8 @@ def test_overview_table_against_the_raw_runs(frozen):
         row = rows[entry["label"]]
         assert row[1] == pytest.approx(np.mean(_final(frozen, key, "val_accuracy")), abs=1e-12)
         assert row[3] == pytest.approx(np.mean(_final(frozen, key, "val_loss")), abs=1e-12)
-        assert row[5] == entry["runs"][0]["parameters"]
+        assert row[6] == entry["runs"][0]["parameters"]  # Keras's count, as recorded when the runs trained
+        assert row[5] == LEARNED_BY_HAND[key]
     distinct = {json.dumps(r, sort_keys=True) for e in frozen["ablations"].values() for r in e["runs"]}
     distinct |= {json.dumps(r, sort_keys=True) for r in frozen["sweep"].values()}
     assert got.values["runs"]["value"] == len(distinct)
@@ -408,3 +446,10 @@ def test_rerun_at_the_published_seed_against_both_result_files(frozen, monkeypat
         assert "THREADS" not in source and "set_intra_op_parallelism_threads" not in source, module.__name__
     # the training script's Setup text mentions the differing second seed-1 run: true only while the runs differ
     assert ("ended\n# slightly apart from the published one" in inspect.getsource(train)) == differ
+    # and names the thread count as one setting that differed, not as the proven cause (as the MNIST page does)
+    setup = inspect.getsource(train).split("# ## Setup", 1)[1].split("# %%", 1)[0]
+    assert ("the thread count is one setting that differed" in setup) == differ
+    assert "trained with one thread" not in setup or ablations.threads_per_run(frozen["jobs"]) == 1
+    assert ("whether it alone explains the gap has not been measured" in " ".join(
+        line.lstrip("# ") for line in setup.splitlines())) == differ
+    assert "added up:" not in setup  # no colon presenting the second run as the thread effect's instance

@@ -162,6 +162,7 @@ def test_collapse_snippet():
 @pytest.mark.guards("activation.md", "The stack is still one linear map plus a constant, but near the border it is not a")
 @pytest.mark.guards("activation.md", "away from the border, and is off by up to")
 @pytest.mark.guards("activation.md", "holds for convolutions without padding")
+@pytest.mark.guards("activation.md", "one convolution too, if the layers use")
 def test_same_padding_stack_is_affine_but_one_convolution_only_away_from_the_border():
     """tf.nn.conv2d as the oracle: two 'same' 3x3 layers are affine, and the 5x5 kernel read off the 'valid' stack
     (its response to one-pixel impulses, not compose_conv) reproduces them inside but not on the outer ring."""
@@ -201,6 +202,25 @@ def test_same_padding_stack_is_affine_but_one_convolution_only_away_from_the_bor
     zero = stack(np.zeros_like(x), "SAME")
     np.testing.assert_allclose(stack(x + 2 * y, "SAME") - zero, (two - zero) + 2 * (stack(y, "SAME") - zero),
                                atol=1e-9)  # affine: linear after the constant is removed
+
+
+@pytest.mark.guards("activation.md", "its weight gradients can mix signs even when every input is positive")
+@pytest.mark.guards("activation.md", "each weight's gradient adds up error signal times input over every position")
+def test_shared_convolution_weights_can_get_mixed_sign_gradients_from_positive_inputs():
+    """A filter's weight gradient sums error signal times input over positions (a plain loop here), and
+    tf.GradientTape through tf.nn.conv1d agrees: all-positive inputs, error signals of both signs, mixed signs."""
+    import tensorflow as tf
+
+    x = np.array([1.0, 2.0, 1.0])  # every input positive
+    delta = np.array([1.0, -1.0])  # the error signals at the two 'valid' output positions
+    by_hand = np.array([sum(delta[p] * x[p + j] for p in range(2)) for j in range(2)])
+    w = tf.Variable(np.array([0.3, -0.2]).reshape(2, 1, 1))
+    with tf.GradientTape() as tape:
+        out = tf.nn.conv1d(tf.constant(x.reshape(1, 3, 1)), w, 1, "VALID")[0, :, 0]
+        loss = tf.reduce_sum(out * tf.constant(delta))  # dL/d(out) = delta
+    grad = tape.gradient(loss, w).numpy().ravel()
+    np.testing.assert_allclose(grad, by_hand)
+    assert (x > 0).all() and grad.min() < 0 < grad.max()
 
 
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
@@ -283,8 +303,8 @@ def test_unit_example_by_hand():
 
 
 @pytest.mark.checks("activation/zero_centred")
-@pytest.mark.guards("activation.md", "Not because of the all-positive outputs shown above: ReLU's are never negative")
-@pytest.mark.guards("activation.md", "all of that unit's weight gradients share one sign for a given example")
+@pytest.mark.guards("activation.md", "not for zero-centred outputs: ReLU's are never negative either")
+@pytest.mark.guards("activation.md", "all of its weight gradients share one sign for a given example")
 @pytest.mark.guards("activation.md", "Its outputs are all positive, and ReLU's are never negative")
 @pytest.mark.guards("activation.md", "ReLU's outputs are never negative either, so this is a reason to prefer tanh")
 def test_weight_gradient_signs_by_the_chain_rule():

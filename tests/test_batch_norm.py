@@ -146,6 +146,7 @@ def test_learned_parameters_read_back(model):
 
 
 @pytest.mark.guards("batch-norm.md", "Keras does not fold it for you: predict still runs each batch-norm layer")
+@pytest.mark.guards("readme-map.md", "where batch normalisation follows, as in our network, its shift")
 def test_keras_runs_batch_norm_at_inference_unfolded(batch):
     from cnn_glossary.mnist import results
 
@@ -233,7 +234,12 @@ def test_folded_convolutions_equal_keras_conv_plus_bn(model, batch):
         diff = np.abs(out - expected).max()
         assert diff < 1e-4
         row = rows[f"{conv.name} + {bn.name}"]
-        assert row[3] < 1e-4 and row[2] == conv.count_params() + conv.filters
+        assert row[4] < 1e-4 and row[3] == conv.count_params() + conv.filters
+        # learned before folding, by hand: the kernel (and a bias, if any), then gamma and beta per channel; Keras's
+        # count adds the moving mean and variance per channel
+        k = int(np.prod(conv.kernel.shape)) + (conv.filters if conv.use_bias else 0)
+        assert row[1] == k + 2 * conv.filters
+        assert row[2] == conv.count_params() + bn.count_params() == row[1] + 2 * conv.filters
     assert v["worst_fold_difference"] < 1e-4  # the page: equal within floating-point error
     assert v["bias_difference_training"] < 1e-4 and v["bias_difference_folded"] < 1e-5
     assert model.get_layer(v["bias_layer"]).use_bias is False

@@ -55,3 +55,25 @@ def test_image_cards_follow_the_dark_on_white_convention():
                 data = np.asarray(im.get_array())
                 if data.dtype != bool and data.min() >= 0:  # a non-negative picture, not a mask
                     assert im.get_cmap().name == "gray_r", (page, im.get_cmap().name)
+
+
+@pytest.mark.checks("home/cards")
+@pytest.mark.guards("index.md", "counted from 0 as Python counts")
+def test_mnist_card_names_its_digit_by_its_index_from_zero():
+    """The MNIST card names its digit by its index from 0 (x_test[1] is the second digit, "test digit 1"): the label
+    read from y_test, the ordinal counted from 1, and the caption and alt text built from them."""
+    from cnn_glossary.mnist.data import load_mnist
+
+    c = publish.collect(ROOT / "snippets" / "home" / "cards.py")
+    v = {k: d["value"] for k, d in c.values.items()}
+    mnist = load_mnist()
+    fig = c.figures["mnist"]
+    assert v["digit_label"] == int(mnist.y_test[v["digit_index"]])
+    ordinals = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
+    assert v["digit_ordinal"] == ordinals[v["digit_index"]]  # position counted from 1, index from 0
+    assert fig.caption == f"test digit {v['digit_index']}, a {v['digit_label']}"
+    assert f"test digit {v['digit_index']} (counted from 0, so the {v['digit_ordinal']}" in fig.alt
+    # the pages that show "test digit N" use the same index into x_test
+    from cnn_glossary.kernels import DIGIT_INDEX
+
+    assert v["digit_index"] == DIGIT_INDEX

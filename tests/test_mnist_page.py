@@ -53,6 +53,27 @@ def test_score_matches_a_fresh_evaluation(frozen, predictions, score):
     assert published["parameters"]["value"] == frozen.load_model().count_params()
 
 
+@pytest.mark.checks("mnist/score")
+def test_layer_table_counts_learned_parameters_apart_from_keras_count(frozen, score):
+    """Each layer's learned count, by hand from its kernel shape and channels (a bias if it has one; gamma and beta
+    for batch norm), and Keras's count, which adds batch norm's moving mean and variance."""
+    model = frozen.load_model()
+    rows = score.tables["layers"]["rows"]
+    assert [r[0] for r in rows] == [layer.name for layer in model.layers]
+    for (name, kind, _, learned, keras_count), layer in zip(rows, model.layers):
+        assert keras_count == layer.count_params(), name
+        if kind == "Conv2D":
+            expected = int(np.prod(layer.kernel.shape)) + (layer.filters if layer.use_bias else 0)
+        elif kind == "BatchNormalization":
+            expected = 2 * layer.gamma.shape[0]
+            assert keras_count == 2 * learned, name  # plus the moving mean and variance, one each per channel
+        else:
+            expected = 0  # pooling, ReLU, global average and softmax hold no weights
+        assert learned == expected, name
+    assert sum(r[3] for r in rows) == score.values["trainable"]["value"]
+    assert sum(r[4] for r in rows) == score.values["parameters"]["value"]
+
+
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("mnist/score")
 @pytest.mark.guards("mnist.md", "from 14x14 down to 3x3")
@@ -60,7 +81,7 @@ def test_layer_table_shapes_follow_the_formula(score):
     table = score.tables["layers"]
     size = 28
     after_first_pool, pooled = [], False
-    for name, kind, shape, _ in table["rows"]:
+    for name, kind, shape, *_ in table["rows"]:
         if kind == "Conv2D":
             padding = "same" if name == "conv1" else 0
             kernel = 1 if "1x1" in name else 3

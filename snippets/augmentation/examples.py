@@ -1,4 +1,5 @@
-"""Our training script's own augmentation on real training digits: what the network was shown."""
+"""Our training script's own augmentation on real training digits: the first step's augmented images, and the
+next steps' draws applied to the same digits."""
 
 import numpy as np
 

@@ -25,8 +25,8 @@ def count(weights):
 
 trainable = count(model.trainable_weights)
 non_trainable = count(model.non_trainable_weights)
-layers = [(layer.name, type(layer).__name__, tuple(layer.output.shape[1:]), layer.count_params())
-          for layer in model.layers]
+layers = [(layer.name, type(layer).__name__, tuple(layer.output.shape[1:]), count(layer.trainable_weights),
+           layer.count_params()) for layer in model.layers]
 # --8<-- [end:lesson]
 
 publish.value("test_loss", test_loss, fmt=".4f")
@@ -43,11 +43,12 @@ publish.value("tensorflow", r["versions"].get("tensorflow-cpu") or r["versions"]
 publish.value("keras", r["versions"]["keras"])
 publish.value("python", r["versions"]["python"])
 publish.value("training_hash", r["training_hash"][:12])
-publish.table("layers", [(n, t, str(s), p) for n, t, s, p in layers],
-              headers=["layer", "type", "output shape", "parameters"])
+publish.table("layers", [(n, t, str(s), learned, p) for n, t, s, learned, p in layers],
+              headers=["layer", "type", "output shape", "learned parameters",
+                       "Keras's count (adds batch norm's moving averages)"])
 
 # Which convolutions are followed by batch normalisation and then ReLU, read from the layer order.
-kinds = [t for _, t, _, _ in layers]
+kinds = [t for _, t, *_ in layers]
 convs = [k for k, t in enumerate(kinds) if t == "Conv2D"]
 followed = [k for k in convs if kinds[k + 1 : k + 3] == ["BatchNormalization", "ReLU"]]
 publish.value("n_convs", len(convs))

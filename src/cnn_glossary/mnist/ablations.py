@@ -17,6 +17,7 @@ stale and the strict build fails, naming this command.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import math
@@ -442,22 +443,54 @@ def rerun_sentence(published: dict, data: dict) -> str:
             f"{theirs['val_accuracy'][-1]:.2%} for the published run{reach}. {how}")
 
 
+@functools.lru_cache(maxsize=None)
+def learned_parameters(key: str) -> int:
+    """The parameters gradient descent trains in one variant: the sizes of its Keras trainable weights.
+
+    The frozen runs record Keras's ``count_params()``, which also counts each batch-normalisation layer's moving
+    mean and variance (non-trainable running averages, not learned). The variant is rebuilt here to count what is
+    learned; :func:`table_rows` checks that the rebuilt model's Keras count equals the one the run recorded.
+    """
+    import keras
+
+    model = build_variant(keras, BY_KEY[key])
+    return sum(math.prod(w.shape) for w in model.trainable_weights)
+
+
+@functools.lru_cache(maxsize=None)
+def keras_parameters(key: str) -> int:
+    """Keras's ``count_params()`` of the rebuilt variant: learned weights plus batch norm's moving statistics."""
+    import keras
+
+    return int(build_variant(keras, BY_KEY[key]).count_params())
+
+
+def parameter_counts(s: Summary) -> tuple[int, int]:
+    """(learned, Keras's count) for one ablation; fails if the rebuilt variant is not the model that was trained."""
+    if keras_parameters(s.key) != s.parameters:
+        raise RuntimeError(f"{s.key}: the rebuilt variant has {keras_parameters(s.key)} Keras parameters, the frozen "
+                           f"runs recorded {s.parameters}. Retrain with: {COMMAND}")
+    return learned_parameters(s.key), s.parameters
+
+
 def table_rows(data: dict, keys: list[str]) -> list[list]:
-    """One row per ablation: what changed, final validation accuracy and loss (mean, range), epochs to 99 %."""
+    """One row per ablation: what changed, final validation accuracy and loss (mean, range), epochs to 99 %, and
+    its parameters: learned, and as Keras counts them (with batch norm's moving statistics)."""
     rows = []
     for key in keys:
         s = summarise(data, key)
         rows.append([
             s.label + (f" ({s.rate:g})" if s.rate is not None else ""),
             _mean(s.val_accuracy), f"{s.accuracy_range[0]:.2%} to {s.accuracy_range[1]:.2%}",
-            _mean(s.val_loss), target_phrase(s.epochs_to_target), s.parameters,
+            _mean(s.val_loss), target_phrase(s.epochs_to_target), *parameter_counts(s),
         ])
     return rows
 
 
 TABLE_HEADERS = ["recipe", "validation accuracy (mean)", "lowest to highest seed", "validation loss (mean)",
-                 f"epochs to {TARGET_ACCURACY:.0%} validation accuracy, per seed", "parameters"]
-TABLE_FORMATS = [None, ".2%", None, ".4f", None, ","]
+                 f"epochs to {TARGET_ACCURACY:.0%} validation accuracy, per seed", "learned parameters",
+                 "Keras's count (adds batch norm's moving averages)"]
+TABLE_FORMATS = [None, ".2%", None, ".4f", None, ",", ","]
 
 
 def comparison_values(data: dict, key: str, change: str) -> dict[str, tuple[object, str | None]]:
@@ -473,8 +506,10 @@ def comparison_values(data: dict, key: str, change: str) -> dict[str, tuple[obje
         "full_loss": (_mean(full.val_loss), ".4f"),
         "epochs_to_target": (target_phrase(other.epochs_to_target), None),
         "full_epochs_to_target": (target_phrase(full.epochs_to_target), None),
-        "parameters": (other.parameters, ","),
-        "full_parameters": (full.parameters, ","),
+        "parameters": (parameter_counts(other)[0], ","),  # learned, as the pages define a parameter
+        "full_parameters": (parameter_counts(full)[0], ","),
+        "keras_parameters": (parameter_counts(other)[1], ","),  # Keras's count, with moving statistics
+        "full_keras_parameters": (parameter_counts(full)[1], ","),
         "seeds": (len(other.seeds), None),
         "epochs": (len(other.curves["val_accuracy"][0]), None),
         "target": (TARGET_ACCURACY, ".0%"),

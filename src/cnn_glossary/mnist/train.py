@@ -20,11 +20,12 @@
 #
 # Seeds and deterministic kernels make a run repeatable on the same machine, with the same
 # library versions and the same thread settings. TensorFlow's thread count comes from the
-# environment, not from this file, and it can change the order in which sums are added up:
-# the MNIST page shows a second seed-1 run of this recipe, trained with one thread, that ended
-# slightly apart from the published one. Every setting of the recipe itself is a constant
-# here, and the hash of this file is stored with the result, so the site can tell when the
-# result is out of date.
+# environment, not from this file, and it can change the order in which sums are added up.
+# The MNIST page shows a second seed-1 run of this recipe, trained with one thread, that ended
+# slightly apart from the published one; the thread count is one setting that differed, and
+# whether it alone explains the gap has not been measured. Every setting of the recipe itself
+# is a constant here, and the hash of this file is stored with the result, so the site can
+# tell when the result is out of date.
 
 # %%
 from __future__ import annotations
