@@ -61,7 +61,6 @@ def today():
 
 
 @pytest.mark.checks("conv_3x3/today")
-@pytest.mark.guards("conv-3x3.md", "yet most of its compute goes to 1x1 layers")
 @pytest.mark.guards("readme-map.md", "most multiply-adds go to 1x1 layers")
 @pytest.mark.guards("conv-3x3.md", "replaces every standard 3x3 layer but the first by a")
 def test_mobilenet_share_and_convnext_kernels(today):
@@ -106,7 +105,7 @@ def test_mobilenet_share_and_convnext_kernels(today):
 @pytest.mark.guards("readme-map.md", "has more 5x5 than 3x3 depthwise layers")
 @pytest.mark.guards("readme-map.md", "3x3 is still the most common kernel wider than one pixel in widely used designs")
 @pytest.mark.guards("conv-3x3.md", "3x3 is the most common kernel wider than one pixel in")
-@pytest.mark.guards("conv-3x3.md", "MobileNet's kernels wider than one pixel are all 3x3")
+@pytest.mark.guards("conv-3x3.md", "whose kernels wider than one pixel are all 3x3")
 @pytest.mark.guards("readme-map.md", "whose kernels wider than one pixel are all 3x3")
 def test_kernel_census_against_the_papers_tables(today):
     """Layer counts per kernel size read off the papers' architecture tables: ResNet-50 (He et al., 2016, Table 1:
@@ -137,7 +136,7 @@ def test_kernel_census_against_the_papers_tables(today):
 
 
 @pytest.mark.checks("conv_3x3/today")
-@pytest.mark.guards("conv-3x3.md", "pointwise (1x1) layers as Dense layers applied at every pixel")
+@pytest.mark.guards("conv-3x3.md", "pointwise (1x1) layers, which Keras builds as Dense layers applied at every pixel")
 def test_census_counts_convnext_pointwise_layers_built_as_dense(today):
     """ConvNeXt-Tiny's pointwise layers, two per block (Liu et al., 2022: 3 + 3 + 9 + 3 blocks), are Keras Dense
     layers whose output is still a feature map; each one equals a 1x1 Conv2D given the same weights. The other four

@@ -108,9 +108,9 @@ def _window_entries(layer, height: int, width: int) -> int:
 
 @pytest.mark.checks("filters/sharing")
 @pytest.mark.guards("filters.md", "have no biases: batch normalisation follows each of them")
-@pytest.mark.guards("filters.md", "Windows alone, in a locally connected layer, bring that down to")
-@pytest.mark.guards("filters.md", "So the count of a convolution does not grow with the image")
-@pytest.mark.guards("convolution.md", "so the number of weights does not grow with the image")
+@pytest.mark.guards("filters.md", "Windows alone bring that down to")
+@pytest.mark.guards("filters.md", "keeps the count from growing with the image")
+@pytest.mark.guards("convolution.md", "so their number does not grow with the image")
 @pytest.mark.guards("glossary.md", "so that the number of weights does not grow with the image")
 def test_parameter_sharing_against_keras(model):
     c = publish.collect(SNIPPETS / "sharing.py")

@@ -232,7 +232,8 @@ def _real_window_pool(x: np.ndarray, k: int, s: int, reduce) -> np.ndarray:
     return out
 
 
-@pytest.mark.guards("pooling.md", "leave the padded cells out rather than read them as zeros")
+@pytest.mark.guards("pooling.md", "padded cells are left out rather than read as zeros")
+@pytest.mark.guards("pooling.md", "Keras and TensorFlow leave its padded cells out")
 @pytest.mark.guards("pooling.md", "an average divides by the number of real values in its window")
 @pytest.mark.parametrize("shape,k,s", [((5, 5, 2), 2, 2), ((7, 6, 1), 3, 2), ((6, 6, 3), 3, 1), ((28, 28, 1), 2, 2)])
 def test_same_padding_pools_over_the_real_cells_only(shape, k, s):
@@ -255,8 +256,8 @@ def test_same_padding_pools_over_the_real_cells_only(shape, k, s):
         assert np.allclose(mean[-1, -1], x[-1, -1], atol=1e-6) and not np.allclose(mean[-1, -1], x[-1, -1] / 4)
 
 
-@pytest.mark.guards("pooling.md", "does not add the 2x2 convolution of the table above")
-@pytest.mark.guards("pooling.md", "gives the 3x3 convolution before it a stride of 2, so it keeps our")
+@pytest.mark.guards("pooling.md", "Our stride-2 variant is not the table's 2x2 convolution")
+@pytest.mark.guards("pooling.md", "gives the 3x3 convolution before it a stride of 2, keeping our")
 def test_the_trained_stride_2_variant_is_not_the_tables_2x2_convolution():
     """The ablation's stride-2 model: no 2x2 layer, no pooling layer, each convolution that fed a max pool now a
     3x3 of stride 2, and Keras counts the same parameters as our network (and as the page says)."""
