@@ -63,6 +63,16 @@ def test_a_malformed_entry_names_the_file_the_key_and_the_fix(change, words):
     assert words in str(err.value)
 
 
+def test_an_organisation_in_braces_is_cited_and_listed_whole():
+    refs = citations.parse({"pytorch2017": {**ENTRY, "authors": ["{PyTorch Contributors}"], "year": 2017,
+                                            "title": "torch.nn.Conv2d"}})
+    assert refs["pytorch2017"].cite() == "PyTorch Contributors, 2017"
+    line = citations.entry(refs["pytorch2017"])
+    assert "PyTorch Contributors (2017)" in line and "{" not in line
+    with pytest.raises(CitationError, match="first author's surname"):  # the key follows the whole name
+        citations.parse({"contributors2017": {**ENTRY, "authors": ["{PyTorch Contributors}"], "year": 2017}})
+
+
 def test_a_key_that_breaks_the_convention_is_refused():
     for key in ("Lin2013", "lin", "lin-2013", "2013lin"):
         with pytest.raises(CitationError, match="first author's surname and the year"):

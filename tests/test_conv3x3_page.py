@@ -61,7 +61,7 @@ def today():
 
 
 @pytest.mark.checks("conv_3x3/today")
-@pytest.mark.guards("conv-3x3.md", "MobileNet spends most of its compute in 1x1 layers")
+@pytest.mark.guards("readme-map.md", "most multiply-adds go to 1x1 layers")
 @pytest.mark.guards("conv-3x3.md", "replaces every standard 3x3 layer but the first by a")
 def test_mobilenet_share_and_convnext_kernels(today):
     c = today
@@ -76,6 +76,17 @@ def test_mobilenet_share_and_convnext_kernels(today):
                      if type(layer).__name__ == "Conv2D" and layer.kernel_size == (1, 1) and layer.name != "conv_preds")
     assert np.isclose(one_by_one / (v["total_mult_adds"] * 1e6), v["share_1x1"], rtol=0.01)
     assert v["share_1x1"] > 0.5  # the page: "most of its compute"
+    # the page names the share: the pointwise layers (the paper's "Conv 1x1" row, 13 of them: Table 1), the 1x1
+    # classifier apart (the paper's "Fully Connected" row, 0.18 %); with it, the share of every 1x1 layer
+    pointwise = [layer for layer in model.layers if type(layer).__name__ == "Conv2D" and layer.kernel_size == (1, 1)
+                 and layer.name != "conv_preds"]
+    assert v["n_pointwise"] == len(pointwise) == 13
+    assert abs(v["share_all_1x1"] - (0.9486 + 0.0018)) < 0.001
+    classifier = model.get_layer("conv_preds")
+    classifier_mult_adds = classifier.get_weights()[0].size * classifier.output.shape[1] * classifier.output.shape[2]
+    assert np.isclose((one_by_one + classifier_mult_adds) / (v["total_mult_adds"] * 1e6), v["share_all_1x1"],
+                      rtol=0.01)
+    assert v["share_all_1x1"] > v["share_1x1"]
     # the page: every standard 3x3 layer but the first became a depthwise 3x3 plus a 1x1
     standard_3x3 = [layer for layer in model.layers if type(layer).__name__ == "Conv2D" and layer.kernel_size == (3, 3)]
     assert len(standard_3x3) == 1 and standard_3x3[0] is next(l for l in model.layers if type(l).__name__ == "Conv2D")
@@ -94,6 +105,8 @@ def test_mobilenet_share_and_convnext_kernels(today):
 @pytest.mark.guards("readme-map.md", "has more 5x5 than 3x3 depthwise layers")
 @pytest.mark.guards("readme-map.md", "3x3 is still the most common kernel wider than one pixel in widely used designs")
 @pytest.mark.guards("conv-3x3.md", "3x3 is the most common kernel wider than one pixel in")
+@pytest.mark.guards("conv-3x3.md", "whose kernels wider than one pixel are all 3x3")
+@pytest.mark.guards("readme-map.md", "whose kernels wider than one pixel are all 3x3")
 def test_kernel_census_against_the_papers_tables(today):
     """Layer counts per kernel size read off the papers' architecture tables: ResNet-50 (He et al., 2016, Table 1:
     3 + 4 + 6 + 3 bottleneck blocks, one 3x3 each, after a 7x7 stem), MobileNetV2 (Sandler et al., 2018, Table 2:
@@ -109,6 +122,7 @@ def test_kernel_census_against_the_papers_tables(today):
     assert census["MobileNetV2"]["3x3"] == 1 + (1 + 2 + 3 + 4 + 3 + 3 + 1)
     assert census["EfficientNet-B0"]["3x3"] == 1 + (1 + 2 + 3 + 1) and census["EfficientNet-B0"]["5x5"] == 2 + 3 + 4
     assert census["MobileNet"]["3x3"] == 1 + 13
+    assert set(census["MobileNet"]) - {"1x1"} == {"3x3"}  # the pages: its kernels wider than one pixel are all 3x3
     assert census["ConvNeXt-Tiny"]["7x7"] == 3 + 3 + 9 + 3
     assert census["ConvNeXt-Tiny"].get("4x4") == 1 and census["ConvNeXt-Tiny"].get("2x2") == 3
     for name, c in census.items():  # the "most common wider than 1x1" column, by hand
@@ -122,7 +136,7 @@ def test_kernel_census_against_the_papers_tables(today):
 
 
 @pytest.mark.checks("conv_3x3/today")
-@pytest.mark.guards("conv-3x3.md", "pointwise (1x1) layers as Dense layers applied at every pixel")
+@pytest.mark.guards("conv-3x3.md", "pointwise (1x1) layers, which Keras builds as Dense layers applied at every pixel")
 def test_census_counts_convnext_pointwise_layers_built_as_dense(today):
     """ConvNeXt-Tiny's pointwise layers, two per block (Liu et al., 2022: 3 + 3 + 9 + 3 blocks), are Keras Dense
     layers whose output is still a feature map; each one equals a 1x1 Conv2D given the same weights. The other four

@@ -37,7 +37,7 @@ def test_worked_pixel_every_product(worked):
 
 
 @pytest.mark.checks("conv_1x1/worked")
-@pytest.mark.guards("conv-1x1.md", "some keep the channel count or raise it")
+@pytest.mark.guards("conv-1x1.md", "Some keep the channel count or raise it")
 def test_directions_of_our_1x1_layers(worked):
     """Our network's 1x1 layers read from their weight arrays (kernel shape (1, 1, c_in, c_out))."""
     model = results.load_result().load_model()

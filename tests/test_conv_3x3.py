@@ -36,6 +36,7 @@ def test_stacked_snippet_fields_and_parameters():
     assert rows["two 3x3"][3] == 2 * 56 * 56 * 9 * C * C  # multiply-adds: outputs x weights per output
 
 
+@pytest.mark.guards("conv-3x3.md", 'Without activations and with "valid" padding, two 3x3 layers collapse into one')
 def test_composition_of_two_keras_3x3_layers_is_one_5x5_correlation():
     rng = np.random.default_rng(3)
     a, b = rng.normal(size=(3, 3, 2, 3)), rng.normal(size=(3, 3, 3, 2))
@@ -48,6 +49,28 @@ def test_composition_of_two_keras_3x3_layers_is_one_5x5_correlation():
     for o in range(2):
         expected = sum(correlate2d(x[0, :, :, i], k[:, :, i, o], mode="valid") for i in range(2))
         assert np.allclose(y[:, :, o], expected, atol=1e-4)
+
+
+@pytest.mark.guards("conv-3x3.md", 'with "same" padding, only away from the border')
+def test_same_padded_stack_is_the_5x5_layer_only_away_from_the_border():
+    """With "same" padding the second layer reads the first layer's zero padding where one 5x5 layer would read
+    real values: the stack equals the composed 5x5 "same" correlation (SciPy, two zeros per side) on every pixel
+    but the outermost ring, and differs on that ring."""
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(3, 3, 2, 3)), rng.normal(size=(3, 3, 3, 2))
+    x = rng.normal(size=(1, 12, 12, 2)).astype("float32")
+    model = keras.Sequential([keras.Input((12, 12, 2)), L.Conv2D(3, 3, padding="same", use_bias=False),
+                              L.Conv2D(2, 3, padding="same", use_bias=False)])
+    model.layers[0].set_weights([a.astype("float32")])
+    model.layers[1].set_weights([b.astype("float32")])
+    y = np.asarray(model(x))[0]
+    k = composed_kernel(a, b)  # checked against "valid" Keras layers in the test above
+    for o in range(2):
+        expected = sum(correlate2d(x[0, :, :, i], k[:, :, i, o], mode="same") for i in range(2))
+        assert np.allclose(y[1:-1, 1:-1, o], expected[1:-1, 1:-1], atol=1e-4)
+        ring = np.ones((12, 12), bool)
+        ring[1:-1, 1:-1] = False
+        assert np.abs(y[:, :, o] - expected)[ring].max() > 0.1  # the border differs
 
 
 def test_single_channel_fit_is_inexact_then_exact():

@@ -415,14 +415,14 @@ def test_keras_keeps_every_filter_in_one_kernel_array():
 
 
 @pytest.mark.guards("convolution.md", "Keras and TensorFlow do this without turning the kernel round")
-@pytest.mark.guards("convolution.md", "Keras and TensorFlow (measured above, under Going deeper)")
+@pytest.mark.guards("convolution.md", "Keras and TensorFlow (measured under Going deeper)")
 def test_keras_and_tensorflow_cross_correlate():
     """A Keras Conv2D layer and tf.nn.conv2d, given a kernel that is not symmetric, match SciPy's correlate2d and
     not its convolve2d; the page's pointer to that measurement points the right way (the block comes first, under
     Going deeper)."""
     page = (ROOT / "docs" / "convolution.md").read_text()
     measured = page.index('??? info "Cross-correlation, not convolution')
-    assert page.index("## Going deeper") < measured < page.index("Keras and TensorFlow (measured above")
+    assert page.index("## Going deeper") < measured < page.index("Keras and TensorFlow (measured under Going deeper")
     from cnn_glossary.conv_table import keras_conv2d, tf_conv2d
 
     x = np.random.default_rng(11).normal(size=(6, 6)).astype("float32")

@@ -94,14 +94,42 @@ def test_learned_filters(model, digit):
         assert total == pytest.approx(w.sum(), abs=1e-6)
 
 
+def _window_entries(layer, height: int, width: int) -> int:
+    """How many numbers the layer's windows read at all positions, padded cells included: TensorFlow's own patch
+    extraction on a (height, width) input with the layer's kernel size, stride and padding."""
+    import tensorflow as tf
+
+    k, s = layer.kernel_size, layer.strides
+    x = tf.zeros((1, height, width, layer.input.shape[-1]))
+    patches = tf.image.extract_patches(x, sizes=[1, *k, 1], strides=[1, *s, 1], rates=[1, *layer.dilation_rate, 1],
+                                       padding=layer.padding.upper())
+    return int(np.prod(patches.shape[1:]))
+
+
 @pytest.mark.checks("filters/sharing")
 @pytest.mark.guards("filters.md", "have no biases: batch normalisation follows each of them")
+@pytest.mark.guards("filters.md", "Windows alone bring that down to")
+@pytest.mark.guards("filters.md", "keeps the count from growing with the image")
+@pytest.mark.guards("convolution.md", "so their number does not grow with the image")
+@pytest.mark.guards("glossary.md", "so that the number of weights does not grow with the image")
 def test_parameter_sharing_against_keras(model):
     c = publish.collect(SNIPPETS / "sharing.py")
     rows = c.tables["sharing"]["rows"]
     conv_layers = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
     assert [r[0] for r in rows] == [layer.name for layer in conv_layers]
-    for (name, _, _, biases, conv, dense, ratio), layer in zip(rows, conv_layers):
+    for (name, _, _, biases, conv, local, dense, windows, sharing), layer in zip(rows, conv_layers):
+        # locally connected: one weight per window entry (TensorFlow's patches) and output channel, and one bias
+        # per output number when the layer has biases
+        h, w = layer.input.shape[1:3]
+        n_out = int(np.prod(layer.output.shape[1:]))
+        assert local == _window_entries(layer, h, w) * layer.filters + (n_out if layer.use_bias else 0), name
+        assert conv <= local <= dense, name  # windows never add weights, sharing never adds weights
+        assert windows == pytest.approx(dense / local) and sharing == pytest.approx(local / conv)
+        # sharing: Keras's count is the same on a twice larger image, the locally connected count is not
+        twice = keras.layers.Conv2D.from_config(layer.get_config())
+        twice.build((None, 2 * h, 2 * w, layer.input.shape[-1]))
+        assert twice.count_params() == conv, name
+        assert _window_entries(layer, 2 * h, 2 * w) * layer.filters > local, name
         assert biases == (len(layer.get_weights()[1]) if len(layer.get_weights()) == 2 else 0), name
         k = layer.kernel_size[0]
         cin, cout = layer.input.shape[-1], layer.filters
@@ -112,10 +140,17 @@ def test_parameter_sharing_against_keras(model):
         dense_layer.build((None, n_in))
         assert dense == dense_layer.count_params(), name
         del dense_layer
-        assert ratio == pytest.approx(dense / conv)
     v = values(c)
+    first = rows[0]
+    assert v["conv1_local_parameters"] == first[5] and v["conv1_dense_parameters"] == first[6]
+    assert v["conv1_ratio"] == pytest.approx(first[6] / first[4])
+    assert v["conv1_positions"] == int(np.prod(conv_layers[0].output.shape[1:3]))
+    if not conv_layers[0].use_bias:  # then sharing divides by exactly the number of positions
+        assert v["conv1_sharing_factor"] == pytest.approx(v["conv1_positions"])
+    assert v["conv1_locality_factor"] > 1 and v["conv1_sharing_factor"] > 1  # "bring that down", "divides by more"
+    assert v["total_local"] == sum(r[5] for r in rows)
     assert v["total_conv"] == sum(r[4] for r in rows)
-    assert v["total_dense"] == sum(r[5] for r in rows)
+    assert v["total_dense"] == sum(r[6] for r in rows)
     assert v["conv1_parameters"] == conv_layers[0].count_params()
     # the page's sentence about biases, checked against every layer's weights (a bias is a second weight array)
     note = v["bias_note"]

@@ -216,3 +216,66 @@ def test_shift_measurements_recomputed(model):
     # back everything does, apart from digits whose ink the shift pushes out of the image
     assert v["pool1_2"] < 0.5 and v["pool1_moved_back_inside_value"] > 0.9999
     assert v["pool1_moved_back"] < v["pool1_moved_back_inside_value"]
+
+
+def _real_window_pool(x: np.ndarray, k: int, s: int, reduce) -> np.ndarray:
+    """The oracle for "same" pooling: TensorFlow's output size ceil(i / s) and its padding split (the odd extra
+    cell after), but each window reduced over the real input cells it covers only, padded cells left out."""
+    out_shape = [-(-n // s) for n in x.shape[:2]]
+    before = [max((o - 1) * s + k - n, 0) // 2 for o, n in zip(out_shape, x.shape[:2])]
+    out = np.empty(tuple(out_shape) + x.shape[2:])
+    for r in range(out_shape[0]):
+        for c in range(out_shape[1]):
+            r0, c0 = r * s - before[0], c * s - before[1]
+            window = x[max(r0, 0):min(r0 + k, x.shape[0]), max(c0, 0):min(c0 + k, x.shape[1])]
+            out[r, c] = reduce(window.reshape((-1,) + x.shape[2:]), axis=0)
+    return out
+
+
+@pytest.mark.guards("pooling.md", "padded cells are left out rather than read as zeros")
+@pytest.mark.guards("pooling.md", "Keras and TensorFlow leave its padded cells out")
+@pytest.mark.guards("pooling.md", "an average divides by the number of real values in its window")
+@pytest.mark.parametrize("shape,k,s", [((5, 5, 2), 2, 2), ((7, 6, 1), 3, 2), ((6, 6, 3), 3, 1), ((28, 28, 1), 2, 2)])
+def test_same_padding_pools_over_the_real_cells_only(shape, k, s):
+    """TensorFlow's pooling ops and Keras's layers with "same" padding: the max and the mean of the real cells of
+    each window. Negative inputs show that no zero takes part (a zero would win every border max)."""
+    import tensorflow as tf
+
+    x = -np.random.default_rng(sum(shape) + k).uniform(1, 2, size=shape)  # every value negative
+    for reduce, tf_op, layer in ((np.max, tf.nn.max_pool2d, L.MaxPooling2D), (np.mean, tf.nn.avg_pool2d,
+                                                                              L.AveragePooling2D)):
+        expected = _real_window_pool(x, k, s, reduce)
+        got_tf = tf_op(x[None].astype("float32"), ksize=k, strides=s, padding="SAME").numpy()[0]
+        got_keras = np.asarray(layer(k, strides=s, padding="same")(x[None].astype("float32")))[0]
+        assert np.allclose(got_tf, expected, atol=1e-6) and np.allclose(got_keras, expected, atol=1e-6)
+        assert (got_keras < 0).all()  # no padded zero was read: every output is a real (negative) value
+    # the zero-padded reading would differ: with k^2 in the denominator the bottom-right mean of a 5x5 input
+    # (one real cell in a 2x2 window) would be a quarter of that cell
+    if shape[:2] == (5, 5) and (k, s) == (2, 2):
+        mean = np.asarray(L.AveragePooling2D(2, strides=2, padding="same")(x[None].astype("float32")))[0]
+        assert np.allclose(mean[-1, -1], x[-1, -1], atol=1e-6) and not np.allclose(mean[-1, -1], x[-1, -1] / 4)
+
+
+@pytest.mark.guards("pooling.md", "Our stride-2 variant is not the table's 2x2 convolution")
+@pytest.mark.guards("pooling.md", "gives the 3x3 convolution before it a stride of 2, keeping our")
+def test_the_trained_stride_2_variant_is_not_the_tables_2x2_convolution():
+    """The ablation's stride-2 model: no 2x2 layer, no pooling layer, each convolution that fed a max pool now a
+    3x3 of stride 2, and Keras counts the same parameters as our network (and as the page says)."""
+    from cnn_glossary.mnist import ablations, train
+
+    from .conftest import published
+
+    strided = ablations.build_variant(keras, ablations.BY_KEY["stride_2"])
+    ours = train.build_model(keras)
+    convs = {layer.name: layer for layer in strided.layers if type(layer).__name__ == "Conv2D"}
+    assert not any(type(layer).__name__.endswith("Pooling2D") and "global" not in type(layer).__name__.lower()
+                   for layer in strided.layers)
+    assert all(tuple(layer.kernel_size) != (2, 2) for layer in convs.values())
+    fed_a_pool = [ours.layers[i - 1].name.removesuffix("_relu") for i, layer in enumerate(ours.layers)
+                  if type(layer).__name__ == "MaxPooling2D"]
+    assert len(fed_a_pool) == 2
+    for name in fed_a_pool:  # conv1_relu -> conv1 (batch norm and ReLU sit between the convolution and the pool)
+        assert tuple(convs[name].kernel_size) == (3, 3) and tuple(convs[name].strides) == (2, 2), name
+    assert strided.count_params() == ours.count_params()
+    v = published("pooling/ablation").values
+    assert v["stride_parameters"]["value"] == ours.count_params()

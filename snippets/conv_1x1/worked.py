@@ -42,7 +42,7 @@ model = results.for_page().load_model()
 ours = [(f"our {layer.name}", int(layer.input.shape[-1]), layer.filters) for layer in conv_layers(model)
         if layer.kernel_size == (1, 1)]
 others = [
-    ("Network in Network block (d2l), after a 96-channel conv", 96, 96),
+    ("Network in Network block as in Dive into Deep Learning, after a 96-channel conv", 96, 96),
     ("Inception 3a, reduction before the 5x5", 192, 16),
     ("ResNet-50 bottleneck, expansion after the 3x3", 64, 256),
 ]

@@ -16,8 +16,11 @@ for layer in mobilenet.layers:
                 if type(layer).__name__ == "DepthwiseConv2D" else f"{kh}x{kw} standard")
         positions = layer.output.shape[1] * layer.output.shape[2]
         mult_adds[kind] = mult_adds.get(kind, 0) + layer.kernel.shape.num_elements() * positions
-share_1x1 = mult_adds["1x1 standard"] / sum(mult_adds.values())
+share_1x1 = mult_adds["1x1 standard"] / sum(mult_adds.values())  # the pointwise layers, classifier apart
 # --8<-- [end:lesson]
+n_pointwise = sum(1 for layer in mobilenet.layers if type(layer).__name__ == "Conv2D"
+                  and tuple(layer.kernel_size) == (1, 1) and layer.name != "conv_preds")
+share_all_1x1 = (mult_adds["1x1 standard"] + mult_adds["classifier (1x1)"]) / sum(mult_adds.values())
 convnext = keras.applications.ConvNeXtTiny(weights=None, include_top=False, input_shape=(INPUT_SIZE, INPUT_SIZE, 3))
 # --8<-- [start:census]
 shape = (INPUT_SIZE, INPUT_SIZE, 3)
@@ -36,6 +39,8 @@ total = sum(mult_adds.values())
 publish.table("mobilenet", sorted(((k, v, v / total) for k, v in mult_adds.items()), key=lambda r: -r[1]),
               headers=["MobileNet layers", "multiply-adds", "share"], fmts=[None, ",", ".2%"])
 publish.value("share_1x1", share_1x1, fmt=".1%")
+publish.value("share_all_1x1", share_all_1x1, fmt=".1%")
+publish.value("n_pointwise", n_pointwise)
 publish.value("total_mult_adds", total / 1e6, fmt=".0f")
 publish.value("input_size", INPUT_SIZE)
 publish.value("convnext_depthwise", len(depthwise))

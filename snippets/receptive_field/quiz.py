@@ -39,8 +39,8 @@ def ask(n, kernels, strides=None, dilations=None):
 # 1. A 1x1 layer on top of two 3x3 layers (the confusion: "the field equals the kernel size")
 size1 = ask(1, [3, 3, 1])
 publish.value("q1_why", f"The 1x1 kernel adds 0, but the units it reads already see "
-              f"{closed_form_size([3, 3], [1, 1])} pixels. A unit sees exactly its kernel only in the first layer, "
-              f"or when every layer before it is 1x1 with stride 1.")
+              f"{closed_form_size([3, 3], [1, 1])} pixels. A unit sees exactly its kernel only if the kernel is "
+              f"undilated and every layer before it (if any) is 1x1 with stride 1.")
 
 # 2. A pooling layer in the middle (the confusion: "it grows linearly with depth")
 size2 = ask(2, [3, 2, 3, 3], [1, 2, 1, 1])

@@ -57,6 +57,14 @@ def dense_parameters(in_shape: tuple[int, ...], out_shape: tuple[int, ...], bias
     return n_in * n_out + (n_out if bias else 0)
 
 
+def locally_connected_parameters(kernel_size: int, channels_in: int, out_shape: tuple[int, ...],
+                                 bias: bool = True) -> int:
+    """A locally connected layer: windows like a convolution's, but its own kernel at every output position
+    (no sharing). ``out_shape`` is (height, width, channels_out); one bias per output number if ``bias``."""
+    n_out = math.prod(out_shape)
+    return kernel_size * kernel_size * channels_in * n_out + (n_out if bias else 0)
+
+
 def sobel_pairs(n: int = 500, convolve: bool = False, seed: int = 0, noise: float = 0.2):
     """(digit, Sobel-x-filtered digit) pairs from the MNIST training set, "valid" size.
 

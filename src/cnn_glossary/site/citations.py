@@ -11,8 +11,8 @@ The references live in one YAML file (``docs/references.yml``), a mapping from a
 
 A key is the first author's surname and the year, lowercase, with a letter after the year when two entries
 would otherwise share it (``smith2018``, ``smith2018b``). An author is written ``Given Surname``, or
-``Surname, Given`` when the surname is not the last word (``van der Maaten, Laurens``); the citation shows
-surnames only. :func:`load` checks every entry and names the file and key of the first one that is malformed.
+``Surname, Given`` when the surname is not the last word (``van der Maaten, Laurens``); an organisation is
+written in braces and cited whole (``{PyTorch Contributors}``); the citation shows surnames only. :func:`load` checks every entry and names the file and key of the first one that is malformed.
 
 In page prose a citation is written ``[@lin2013]``, several in one pair of brackets as ``[@lin2013; @szegedy2014]``.
 :func:`render` turns it into "(Lin et al., 2013)" (one author: "Smith, 2018"; two: "Dumoulin & Visin, 2016"),
@@ -88,8 +88,10 @@ class Reference:
 
 
 def surname(author: str) -> str:
-    """``Given Surname`` -> Surname; ``Surname, Given`` -> Surname."""
+    """``Given Surname`` -> Surname; ``Surname, Given`` -> Surname; ``{Organisation Name}`` -> Organisation Name."""
     author = " ".join(author.split())
+    if author.startswith("{") and author.endswith("}"):
+        return author[1:-1].strip()
     if "," in author:
         return author.split(",", 1)[0].strip()
     return author.rsplit(" ", 1)[-1]
@@ -220,8 +222,13 @@ def _escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>])", r"\\\1", text)
 
 
+def _display(author: str) -> str:
+    """An author as the References list shows it: an organisation without its braces."""
+    return author[1:-1].strip() if author.startswith("{") and author.endswith("}") else author
+
+
 def _authors(ref: Reference) -> str:
-    names = list(ref.authors)
+    names = [_display(a) for a in ref.authors]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
