@@ -36,6 +36,6 @@ publish.figure(
     alt=f"Three heat maps of the same handwritten digit on one colour scale ({scale_words(fig)}): the {n} by {n} "
     f"output of conv1's filter {channel}, strongest along the strokes, then its {m} by {m} max-pooled version, "
     f"then its {m} by {m} average-pooled version, in which no cell is stronger than in the max-pooled one.",
-    caption=f"Test digit {DIGIT_INDEX} through our trained network: conv1's map {channel} (after batch norm and "
+    caption=f"Test digit x_test[{DIGIT_INDEX}] through our trained network: conv1's map {channel} (after batch norm and "
     f"ReLU), pooled 2x2 by max and by average, all on one colour scale: {scale_words(fig)}.",
 )
