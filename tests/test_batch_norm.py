@@ -147,12 +147,25 @@ def test_learned_parameters_read_back(model):
 
 @pytest.mark.guards("batch-norm.md", "Keras does not fold it for you: predict still runs each batch-norm layer")
 @pytest.mark.guards("readme-map.md", "where batch normalisation follows, as in our network, its shift")
+@pytest.mark.guards("readme-map.md", "in our hidden layers, the sum without a bias, after batch normalisation")
+@pytest.mark.guards("batch-norm.md", "Directly after a convolution, as each of ours is, it can be folded into")
+@pytest.mark.guards("activation.md", "in our hidden layers, a bias-free sum, batch-normalised")
+@pytest.mark.guards("glossary.md", "as in our network's hidden layers, the weighted sum without a bias")
+@pytest.mark.guards("glossary.md", "ours leave them out where batch normalisation follows")
 def test_keras_runs_batch_norm_at_inference_unfolded(batch):
     from cnn_glossary.mnist import results
 
     own = results.load_result().load_model()  # changed below: not the shared fixture
     bns = [layer for layer in own.layers if isinstance(layer, L.BatchNormalization)]
     assert len(bns) == 5
+    convs = [layer for layer in own.layers if isinstance(layer, L.Conv2D)]
+    for conv in convs[:-1]:  # every hidden convolution: no bias, and batch norm reads its output directly
+        follower = own.layers[own.layers.index(conv) + 1]
+        assert not conv.use_bias and isinstance(follower, L.BatchNormalization), conv.name
+        assert follower.input is conv.output, conv.name
+    assert convs[-1].use_bias and not any(isinstance(x, L.BatchNormalization)  # the classifier keeps its bias
+                                          for x in own.layers[own.layers.index(convs[-1]):])
+    assert {bn.name for bn in bns} == {f"{conv.name}_bn" for conv in convs[:-1]}
     before = own.predict(batch[:8], verbose=0)
     for layer in bns:  # the moving statistics are still read at every prediction, layer by layer
         mean = layer.moving_mean.numpy()
@@ -213,7 +226,7 @@ def test_stages_against_keras_layer_outputs(model):
 
 
 @pytest.mark.checks("batch_norm/fold")
-@pytest.mark.guards("batch-norm.md", "then all it costs is a bias added to that convolution's output")
+@pytest.mark.guards("batch-norm.md", "then all it costs is a bias added to the convolution's output")
 @pytest.mark.guards("batch-norm.md", "β already does the bias's job")
 @pytest.mark.guards("batch-norm.md", "which is rounding error in single precision")
 def test_folded_convolutions_equal_keras_conv_plus_bn(model, batch):

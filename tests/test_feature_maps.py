@@ -63,7 +63,7 @@ def numpy_forward(model, images: np.ndarray) -> dict[str, np.ndarray]:
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("feature_maps/maps")
 @pytest.mark.guards("feature-maps.md", "the blank paper, not the stroke, gives the larger response")
-@pytest.mark.guards("feature-maps.md", "in our first layer, the stroke for some maps, the blank paper for")
+@pytest.mark.guards("feature-maps.md", "the stroke for some maps, the blank paper for")
 def test_shapes_against_formula_and_keras(model, monkeypatch):
     import cnn_glossary.figures.conv as conv_figures
 

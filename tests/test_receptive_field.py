@@ -2,8 +2,9 @@
 
 Oracle: the architecture is cloned as a positive linear map in float64 (activations removed, max pooling
 replaced by average pooling of the same geometry because a max-pooling gradient reaches only one pixel per
-window, positive kernels); the input pixels with a non-zero gradient of one output unit are then exactly
-that unit's receptive field, clipped to the input.
+window, positive kernels); the input pixels with a non-zero gradient of one output unit then span exactly that
+unit's receptive field away from the border, and lie inside the field clipped to the input at the border. A dilated
+kernel, or one smaller than its stride, leaves holes inside the span; elsewhere the span is solid.
 """
 
 from __future__ import annotations
@@ -64,6 +65,27 @@ def check_layers(model, names=None, units=None):
     return checked
 
 
+@pytest.mark.guards("receptive-field.md", "with a non-zero gradient span exactly the field")
+@pytest.mark.guards("receptive-field.md", "or a kernel smaller than its stride, leaves holes inside that span")
+@pytest.mark.parametrize("layers, span, read", [
+    ([dict(kernel_size=3, dilation_rate=2)], 5, [0, 2, 4]),  # a dilated 3x3 spans 5 pixels, reads every other one
+    ([dict(kernel_size=1, strides=2), dict(kernel_size=3)], 5, [0, 2, 4]),  # 1x1 stride 2, then 3x3
+    ([dict(kernel_size=3)], 3, [0, 1, 2]),  # an undilated kernel: the span is solid
+])
+def test_the_field_is_a_span_that_can_hold_holes(layers, span, read):
+    """The calculator's field is the span; a centre unit's non-zero gradient fills it only without holes."""
+    model = keras.Sequential([keras.Input((15, 15, 1))] + [L.Conv2D(1, **kw) for kw in layers])
+    last = rf.receptive_fields(model)[-1]
+    assert last.size == (span, span)
+    unit = (last.output_size[0] // 2, last.output_size[1] // 2)
+    grad = rf.gradient_map(rf.linear_positive_clone(model), model.layers[-1].name, unit)
+    rows, cols = np.nonzero(grad)
+    (r0, r1), (c0, c1) = rf.measured_span(grad)
+    assert (r1 - r0 + 1, c1 - c0 + 1) == (span, span)  # away from the border, the span is exactly the field
+    assert sorted(set(rows - r0)) == read and sorted(set(cols - c0)) == read
+
+
+@pytest.mark.guards("receptive-field.md", "at the border they lie inside the field clipped to the image")
 def test_closed_form_and_recurrence_agree_with_the_walk():
     kernels, strides, dilations = [3, 2, 3, 3, 2, 1, 3], [1, 2, 1, 1, 2, 1, 1], [1, 1, 2, 1, 1, 1, 1]
     model = keras.Sequential([keras.Input((64, 64, 1))] + [

@@ -74,6 +74,7 @@ def test_every_declared_snippet_exists():
     assert not missing, "no such snippet under snippets/:\n" + "\n".join(missing)
 
 
+@pytest.mark.guards("readme-map.md", "and a test checks each snippet's key numbers against an independent reference")
 def test_every_snippet_whose_numbers_reach_a_page_is_declared_by_a_test():
     """The same rule the strict build enforces, here as a quick test that needs no build."""
     declared = checks.declarations(ROOT)

@@ -79,3 +79,18 @@ def test_every_figure_is_drawn_by_a_snippet(built_site):
             images += 1
             assert "assets/generated/" in src and src.rsplit("/", 1)[-1] in drawn, f"{path.name}: {src}"
     assert images > 30
+
+
+@pytest.mark.guards("index.md", "every topic page shows the key lines of its snippets")
+@pytest.mark.guards("values.md", "every topic page shows the key lines of its snippets")
+@pytest.mark.guards("index.md", "on most pages, gives a formula")
+def test_every_topic_page_shows_snippet_lines_and_most_give_a_formula():
+    """Each topic page (and MNIST) embeds at least one snippet's lesson lines; more than half show display math."""
+    pages = glossary.load(ROOT / "docs" / "glossary.yml").topics + ["mnist.md"]
+    assert len(pages) > 10
+    with_formula = 0
+    for page in pages:
+        text = (ROOT / "docs" / page).read_text()
+        assert re.search(r"\{\{ snippet [\w/]+:\w+ \}\}", text), f"{page} shows no snippet's lines"
+        with_formula += "$$" in text
+    assert with_formula > len(pages) / 2, (with_formula, len(pages))

@@ -21,7 +21,7 @@ publish.value("q2_input", I2)
 publish.value("q2_kernel", K2)
 publish.value("q2_stride", S2)
 publish.value("q2_answer", answer2)
-publish.value("q2_why", f"“same” gives ⌈{I2} / {S2}⌉ = {answer2}: it keeps the size only with stride 1.")
+publish.value("q2_why", f"“same” gives ⌈{I2} / {S2}⌉ = {answer2}: it keeps the size only with stride 1 (or a one-pixel input).")
 
 # 3. Dilation widens the span, not the number of weights
 I3, K3, D3 = 20, 3, 4
