@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from cnn_glossary import activations as act  # noqa: E402
 from cnn_glossary import publish  # noqa: E402
 
-from .conftest import ROOT  # noqa: E402
+from .conftest import ROOT, published  # noqa: E402
 
 SNIPPETS = ROOT / "snippets" / "activation"
 X = np.linspace(-6, 6, 241) + 0.0123  # avoid the kink of ReLU-like functions at exactly 0
@@ -238,7 +238,7 @@ def test_never_firing_counts_against_numpy():
     from cnn_glossary.mnist import results
     from cnn_glossary.mnist.data import load_mnist
 
-    c = publish.collect(SNIPPETS / "dead_units.py")
+    c = published("activation/dead_units")
     model = results.load_result().load_model()
     x = load_mnist().x_test.astype("float32")[..., None] / 255.0
     rows = c.tables["dead"]["rows"]

@@ -20,7 +20,7 @@ SNIPPETS = ROOT / "snippets" / "augmentation"
 
 @pytest.fixture(scope="module")
 def examples():
-    return publish.collect(SNIPPETS / "examples.py")
+    return published("augmentation/examples")
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +135,7 @@ def test_worked_pixel_is_the_bilinear_mix_of_four_input_pixels(examples, first_b
 
 @pytest.fixture(scope="module")
 def flips():
-    return publish.collect(SNIPPETS / "flips.py")
+    return published("augmentation/flips")
 
 
 @pytest.mark.checks("augmentation/flips")

@@ -13,7 +13,7 @@ import pytest
 from cnn_glossary import publish
 from cnn_glossary.batchnorm import fold, normalise, training_output
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -129,7 +129,7 @@ def test_training_and_inference_modes(model, batch):
 
 @pytest.mark.checks("batch_norm/learned")
 def test_learned_parameters_read_back(model):
-    c = publish.collect(SNIPPETS / "learned.py")
+    c = published("batch_norm/learned")
     v = values(c)
     bns = [layer for layer in model.layers if isinstance(layer, L.BatchNormalization)]
     assert v["n_layers"] == len(bns) == len(c.tables["ranges"]["rows"])
@@ -189,7 +189,7 @@ def test_stages_against_keras_layer_outputs(model):
     from cnn_glossary.mnist import train
     from cnn_glossary.mnist.data import load_mnist
 
-    c = publish.collect(SNIPPETS / "stages.py")
+    c = published("batch_norm/stages")
     v = values(c)
     layer, n = v["layer"], v["n_digits"]
     _, (x_val, _), (x_test, _) = train.split(load_mnist())

@@ -19,7 +19,7 @@ from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.featuremaps import ZERO_SUBSET, feature_model
 from cnn_glossary.kernels import DIGIT_INDEX
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 pytest.importorskip("keras")
 SNIPPETS = ROOT / "snippets" / "feature_maps"
@@ -123,7 +123,7 @@ def test_maps_against_numpy_forward(model):
 @pytest.mark.checks("feature_maps/zeros")
 @pytest.mark.guards("feature-maps.md", "The classifier's maps, with no ReLU, are practically never exactly zero")
 def test_zero_fractions_against_numpy_forward(model):
-    c = publish.collect(SNIPPETS / "zeros.py")
+    c = published("feature_maps/zeros")
     rows = c.tables["zeros"]["rows"]
     assert c.values["subset"]["value"] == ZERO_SUBSET
     ref = numpy_forward(model, load_mnist().x_test[:ZERO_SUBSET])

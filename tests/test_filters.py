@@ -16,7 +16,7 @@ from cnn_glossary.mnist import results
 from cnn_glossary.mnist.data import load_mnist
 from cnn_glossary.kernels import DIGIT_INDEX, HAND_FILTERS, SOBEL_X, sobel_pairs
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 keras = pytest.importorskip("keras")
 SNIPPETS = ROOT / "snippets" / "filters"
@@ -72,7 +72,7 @@ def test_hand_filters_against_scipy(digit):
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("filters/learned")
 def test_learned_filters(model, digit):
-    c = publish.collect(SNIPPETS / "learned.py")
+    c = published("filters/learned")
     v = values(c)
     kernels = np.array(v["kernels"])
     layer = model.get_layer("conv1")
@@ -176,7 +176,7 @@ def least_squares_kernel(x, y):
 @pytest.mark.slow  # trains, or runs a model over the test set (make quick skips it)
 @pytest.mark.checks("filters/learn_sobel")
 def test_learned_sobel_against_least_squares():
-    c = publish.collect(SNIPPETS / "learn_sobel.py")
+    c = published("filters/learn_sobel")
     v = values(c)
     n = v["n_digits"]
     for convolve, key in ((False, "learned"), (True, "learned_from_convolution")):
@@ -197,7 +197,7 @@ def test_learned_sobel_against_least_squares():
 @pytest.mark.checks("filters/learned")
 def test_resemblance_sentence_follows_the_chance_baseline(model):
     """The chance baseline recomputed with another generator and a plain loop over directions on the sphere."""
-    c = publish.collect(SNIPPETS / "learned.py")
+    c = published("filters/learned")
     v = values(c)
     rng = np.random.default_rng(12345)  # not the snippet's seed: an independent sample
     hand = [h.ravel() / np.linalg.norm(h) for h in HAND_FILTERS.values()]

@@ -13,7 +13,7 @@ import pytest
 from cnn_glossary import publish
 from cnn_glossary.pooling import pool2d
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 keras = pytest.importorskip("keras")
 L = keras.layers
@@ -85,7 +85,7 @@ def test_worked_example_windows_and_sizes():
 def test_real_map_pooled_like_keras_pool1(model):
     from cnn_glossary.kernels import test_digit
 
-    c = publish.collect(SNIPPETS / "maps.py")
+    c = published("pooling/maps")
     v = values(c)
     probe = keras.Model(model.input, [model.get_layer("conv1_relu").output, model.get_layer("pool1").output])
     conv1, pool1 = (np.asarray(a)[0] for a in probe(test_digit()[None, :, :, None]))
@@ -172,7 +172,7 @@ def unchanged_on_strokes(b, a, blank, tol) -> float:
 def test_shift_measurements_recomputed(model):
     from cnn_glossary.mnist.data import load_mnist
 
-    c = publish.collect(SNIPPETS / "shift.py")
+    c = published("pooling/shift")
     v = values(c)
     n, tol = v["n_digits"], v["tolerance"]
     x = load_mnist().x_test[:n].astype("float32")[..., None] / 255.0
@@ -262,8 +262,6 @@ def test_the_trained_stride_2_variant_is_not_the_tables_2x2_convolution():
     """The ablation's stride-2 model: no 2x2 layer, no pooling layer, each convolution that fed a max pool now a
     3x3 of stride 2, and Keras counts the same parameters as our network (and as the page says)."""
     from cnn_glossary.mnist import ablations, train
-
-    from .conftest import published
 
     strided = ablations.build_variant(keras, ablations.BY_KEY["stride_2"])
     ours = train.build_model(keras)

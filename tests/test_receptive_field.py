@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from cnn_glossary import publish
 from cnn_glossary import receptive_field as rf
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 keras = pytest.importorskip("keras")
 L = keras.layers
@@ -274,7 +274,7 @@ def test_architecture_table_every_row_matches_gradient_measurement():
     """
     import math
 
-    c = publish.collect(ROOT / "snippets" / "receptive_field" / "architectures.py")
+    c = published("receptive_field/architectures")
     rows = {r[0]: r for r in c.tables["architectures"]["rows"]}
     assert set(rows) == {"VGG16", "ResNet50", "MobileNetV2"}
     builders = {name: getattr(keras.applications, name) for name in rows}
@@ -381,7 +381,7 @@ def test_effective_field_matches_finite_differences_and_stays_inside_the_theoret
     outside[r0:r1 + 1, c0:c1 + 1] = 0
     assert outside.max() < 1e-3 * fd.max()
 
-    c = publish.collect(ROOT / "snippets" / "receptive_field" / "effective.py")
+    c = published("receptive_field/effective")
     assert c.values["trained_outside_share"]["value"] == 0
     # the effective field is concentrated: the central quarter of the area holds more than its share
     assert c.values["trained_core_share"]["value"] > c.values["core_area_share"]["value"]

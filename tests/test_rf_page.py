@@ -18,7 +18,7 @@ from cnn_glossary import effective_field as ef
 from cnn_glossary import publish
 from cnn_glossary import receptive_field as rf
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 keras = pytest.importorskip("keras")
 SNIPPETS = ROOT / "snippets" / "receptive_field"
@@ -153,7 +153,7 @@ def test_gaussian_fit_residual_separates_a_gaussian_from_a_plateau():
 @pytest.mark.guards("receptive-field.md", "of the field's area but carries")
 @pytest.mark.guards("receptive-field.md", "the gradient is concentrated towards its centre")
 def test_effective_field_sentence_follows_its_statistics():
-    c = publish.collect(SNIPPETS / "effective.py")
+    c = published("receptive_field/effective")
     v = values(c)
     for name in ("init", "trained"):
         assert v[f"{name}_outside_share"] < 1e-12  # "outside the theoretical field: 0"
@@ -192,7 +192,7 @@ def test_centre_gradient_is_the_composed_kernel():
 def test_effective_width_exponent_against_a_numpy_rerun():
     from scipy.signal import convolve2d
 
-    c = publish.collect(SNIPPETS / "depth.py")
+    c = published("receptive_field/depth")
     v = values(c)
     depths, channels = v["depths"], v["channels"]
     rng = np.random.default_rng(123)

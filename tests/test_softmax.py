@@ -17,7 +17,7 @@ from cnn_glossary.mnist import results
 from cnn_glossary.softmax import (calibration, cross_entropy, log_softmax, percent_text, probability_text, softmax,
                                   softmax_naive)
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 keras = pytest.importorskip("keras")
 SNIPPETS = ROOT / "snippets" / "softmax"
@@ -130,7 +130,7 @@ def test_two_digits_probabilities(frozen, model):
 def test_hand_cross_entropy_equals_keras_test_loss(frozen, model):
     from cnn_glossary.mnist.data import load_mnist
 
-    v = values(publish.collect(SNIPPETS / "loss.py"))
+    v = values(published("softmax/loss"))
     mnist = load_mnist()
     probs = model.predict(mnist.x_test.astype("float32")[..., None] / 255.0, batch_size=1000, verbose=0)
     by_keras = float(np.mean(keras.losses.sparse_categorical_crossentropy(mnist.y_test, probs)))
@@ -196,7 +196,7 @@ def test_calibration_on_validation_digits(model):
     from cnn_glossary.mnist import train
     from cnn_glossary.mnist.data import load_mnist
 
-    c = publish.collect(SNIPPETS / "calibration.py")
+    c = published("softmax/calibration")
     v = values(c)
     (x_fit, _), (x_val, y_val), (x_test, _) = train.split(load_mnist())
     assert v["n_val"] == len(y_val) == train.VALIDATION_SIZE != len(x_test)  # validation, not test
