@@ -11,8 +11,6 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from cnn_glossary import publish  # noqa: E402
-
 from .conftest import ROOT, published  # noqa: E402
 
 SNIPPETS = ROOT / "snippets" / "augmentation"

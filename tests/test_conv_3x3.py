@@ -21,7 +21,7 @@ L = keras.layers
 
 @pytest.mark.checks("conv_3x3/stacked")
 def test_stacked_snippet_fields_and_parameters():
-    c = publish.collect(ROOT / "snippets" / "conv_3x3" / "stacked.py")
+    c = published("conv_3x3/stacked")
     v = {k: c.values[k]["value"] for k in c.values}
     assert v["one_5x5_field"] == v["two_3x3_field"] == 5
     assert v["one_7x7_field"] == v["three_3x3_field"] == 7

@@ -17,7 +17,7 @@ from cnn_glossary import publish
 from cnn_glossary.conv import cross_correlate2d, visited_inputs
 from cnn_glossary.conv_table import CONV_TABLE, EXAMPLE_KERNEL, by_name, example_input, row_output
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 SNIPPETS = ROOT / "snippets" / "convolution"
 
@@ -204,7 +204,7 @@ def test_published_posters_are_the_animations_last_frames_pixel_for_pixel():
 
 @pytest.mark.checks("convolution/multichannel")
 def test_multichannel_against_loop():
-    c = publish.collect(SNIPPETS / "multichannel.py")
+    c = published("convolution/multichannel")
     v = {k: np.array(d["value"]) for k, d in c.values.items()}
     assert tuple(v["kernel_shape"]) == (3, 3, 2, 3)
     x, kernel, out = v["input"], v["kernel"], v["output"]

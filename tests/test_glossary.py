@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from cnn_glossary.site import glossary
 from cnn_glossary.site.glossary import GlossaryError, link_terms, protected_spans
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 from .test_site import TOPICS, nav_pages
 
 GLOSSARY = glossary.load(ROOT / "docs" / "glossary.yml")
@@ -295,9 +295,7 @@ def test_page_images_stay_small(built_site, page):
 
 @pytest.mark.checks("home/cards")
 def test_home_cards_snippet_draws_one_small_figure_per_topic():
-    from cnn_glossary import publish
-
-    c = publish.collect(ROOT / "snippets" / "home" / "cards.py")
+    c = published("home/cards")
     assert sorted(c.figures) == sorted(p.removesuffix(".md").replace("-", "_") for p in TOPICS)
     for name, fig in c.figures.items():
         assert fig.format == "svg" and fig.data.lstrip().startswith(b"<?xml"), name

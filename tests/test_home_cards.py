@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnn_glossary import publish
-
-from .conftest import ROOT
+from .conftest import published
 
 
 @pytest.mark.checks("home/cards")
@@ -27,7 +25,7 @@ def test_sobel_card_alt_lists_the_drawn_rows():
                                                                         key=lambda c: c[0][0])) for y in ys]
     for fig in figs.values():  # read: close them before the snippet draws its own
         plt.close(fig)
-    alt = publish.collect(ROOT / "snippets" / "home" / "cards.py").figures["filters"].alt
+    alt = published("home/cards").figures["filters"].alt
     assert "rows from the top " + ", ".join(rows) in alt, (alt, rows)
     assert "column" not in alt
 
@@ -64,7 +62,7 @@ def test_mnist_card_names_its_digit_by_its_index_from_zero():
     read from y_test, the ordinal counted from 1, and the caption and alt text built from them."""
     from cnn_glossary.mnist.data import load_mnist
 
-    c = publish.collect(ROOT / "snippets" / "home" / "cards.py")
+    c = published("home/cards")
     v = {k: d["value"] for k, d in c.values.items()}
     mnist = load_mnist()
     fig = c.figures["mnist"]

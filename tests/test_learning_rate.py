@@ -14,7 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from cnn_glossary import publish  # noqa: E402
 
-from .conftest import ROOT  # noqa: E402
+from .conftest import ROOT, published  # noqa: E402
 
 SNIPPETS = ROOT / "snippets" / "learning_rate"
 
@@ -91,8 +91,8 @@ def test_trajectories_follow_the_hand_written_update_rules():
                momentum_by_hand(lr, MOMENTUM, False, start, steps, curvature),
                momentum_by_hand(lr, MOMENTUM, True, start, steps, curvature)]
     assert v["names"] == ["plain SGD", f"momentum {MOMENTUM:g}", f"Nesterov {MOMENTUM:g}"]
-    for published, oracle in zip(v["points"], oracles):
-        np.testing.assert_allclose(published, oracle, atol=2e-5, rtol=1e-4)
+    for points, oracle in zip(v["points"], oracles):
+        np.testing.assert_allclose(points, oracle, atol=2e-5, rtol=1e-4)
     loss = [0.5 * (o[-1, 0] ** 2 + v["ratio"] * o[-1, 1] ** 2) for o in oracles]
     for key, value in zip(("sgd_loss", "momentum_loss", "nesterov_loss"), loss):
         assert v[key] == pytest.approx(value, rel=1e-3, abs=1e-9)
@@ -160,7 +160,7 @@ def gradient_descent_by_hand(lr, x, y, steps):
 def test_learning_rate_sweep_against_plain_gradient_descent_and_the_stability_limit():
     from cnn_glossary.optimisers import regression_data
 
-    c = publish.collect(SNIPPETS / "rates.py")
+    c = published("learning_rate/rates")
     v = {k: d["value"] for k, d in c.values.items()}
     x, y = regression_data()
     assert len(x) == v["points"]

@@ -9,7 +9,7 @@ from cnn_glossary import publish
 from cnn_glossary.mnist import results
 from cnn_glossary.conv import output_size
 
-from .conftest import ROOT
+from .conftest import ROOT, published
 
 SNIPPETS = ROOT / "snippets" / "mnist"
 
@@ -116,10 +116,10 @@ def test_confusion_matrix_matches_predictions(predictions):
 @pytest.mark.checks("mnist/mistakes", "mnist/curves")
 @pytest.mark.guards("mnist.md", "The validation accuracy also sits below the test accuracy")
 def test_gallery_and_curves(frozen):
-    gallery = publish.collect(SNIPPETS / "mistakes.py")
+    gallery = published("mnist/mistakes")
     assert gallery.values["shown"]["value"] == min(24, len(frozen.data["misclassified"]["index"]))
     assert gallery.figures["gallery"].data.startswith(b"\x89PNG")
-    curves = publish.collect(SNIPPETS / "curves.py").values
+    curves = published("mnist/curves").values
     # oracle: the committed model evaluated afresh on the validation split (the curve ends at the final weights)
     from cnn_glossary.mnist.data import load_mnist
     from cnn_glossary.mnist.train import split
@@ -210,7 +210,7 @@ def test_training_versus_validation_sentence(frozen):
     for t, v in zip(history["accuracy"], history["val_accuracy"]):
         above += t > v
         below += t < v
-    c = publish.collect(SNIPPETS / "curves.py")
+    c = published("mnist/curves")
     values = c.values
     assert values["n_above"]["value"] == above and values["n_below"]["value"] == below
     n = len(history["accuracy"])

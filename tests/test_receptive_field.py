@@ -306,7 +306,7 @@ def test_architecture_table_every_row_matches_gradient_measurement():
 
 @pytest.mark.checks("receptive_field/growth")
 def test_growth_snippet_matches_gradient_measurement():
-    c = publish.collect(ROOT / "snippets" / "receptive_field" / "growth.py")
+    c = published("receptive_field/growth")
     v = {k: c.values[k]["value"] for k in c.values}
     n = v["stack_depth"]
     # measured by the gradient on the same stacks (3x3 kernels; one column suffices for the rows' size)

@@ -70,7 +70,7 @@ def test_worked_example_against_a_plain_dependency_loop():
 def test_growth_sentences_follow_the_layers():
     from cnn_glossary.mnist.train import build_model
 
-    c = publish.collect(SNIPPETS / "growth.py")
+    c = published("receptive_field/growth")
     v = values(c)
     # oracle: the MNIST network's sliding layers read from Keras, fields by the plain loop
     sliding = []

@@ -104,7 +104,7 @@ def test_percent_text_never_rounds_to_one_or_zero(p):
 def test_two_digits_probabilities(frozen, model):
     from cnn_glossary.mnist.data import load_mnist
 
-    v = values(publish.collect(SNIPPETS / "probabilities.py"))
+    v = values(published("softmax/probabilities"))
     mnist = load_mnist()
     for tag in ("right", "wrong"):
         i = v[f"{tag}_index"]
