@@ -85,7 +85,6 @@ def test_the_field_is_a_span_that_can_hold_holes(layers, span, read):
     assert sorted(set(rows - r0)) == read and sorted(set(cols - c0)) == read
 
 
-@pytest.mark.guards("receptive-field.md", "at the border they lie inside the field clipped to the image")
 def test_closed_form_and_recurrence_agree_with_the_walk():
     kernels, strides, dilations = [3, 2, 3, 3, 2, 1, 3], [1, 2, 1, 1, 2, 1, 1], [1, 1, 2, 1, 1, 1, 1]
     model = keras.Sequential([keras.Input((64, 64, 1))] + [
@@ -154,11 +153,14 @@ def test_non_square_sequential_with_depthwise_separable_and_average_pooling():
     assert check_layers(model, units=None) >= 8
 
 
+@pytest.mark.guards("receptive-field.md", "at the border they lie inside the field clipped to the image")
 def test_odd_same_padding_start_is_measured_not_assumed():
     # kernel 3, stride 2, "same": 7 rows need 2 zeros (1 before), 8 columns need 1 (after only)
     model = keras.Sequential([keras.Input((7, 8, 1)), L.Conv2D(1, 3, strides=2, padding="same")])
     f = rf.receptive_fields(model)[-1]
     assert f.start == (-1, 0)
+    # unit (0, 0) sits at the border: its field reaches row -1, so check_layers meets a clipped field there
+    assert rf.predicted_span(f, (0, 0), (7, 8)) != tuple((int(a), int(b)) for a, b in f.span((0, 0)))
     check_layers(model, units=[(0, 0), (1, 1), (3, 3)])
     model = keras.Sequential([keras.Input((8, 8, 1)), L.Conv2D(1, 4, strides=2, padding="same")])
     assert rf.receptive_fields(model)[-1].start == (-1, -1)

@@ -56,5 +56,5 @@ publish.value("q4_curvature_x", CURVATURE_X, fmt="g")
 publish.value("q4_curvature_y", CURVATURE_Y, fmt="g")
 publish.value("q4_answer", limit4, fmt="g")
 publish.value("q4_why", f"The steepest curvature, L = {CURVATURE4:g}, sets the limit 2 / L = {limit4:g}: at it the steep "
-              f"direction flips sign forever, below it the swings die out. Just below it x would still shrink by "
-              f"only about {limit4 * CURVATURE_X:.0%} per step: barely stable across, slow along.")
+              f"direction flips sign forever, below it the swings die out. Just below it x would still lose "
+              f"only about {limit4 * CURVATURE_X:.0%} of its value per step: barely stable across, slow along.")
